@@ -1,0 +1,7 @@
+"""``python -m lenet_course`` is the ``lenet-course`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

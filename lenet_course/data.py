@@ -1,0 +1,344 @@
+"""MNIST for the course: where it lives, checking it, and two ways to feed it to a model.
+
+- :class:`TensorBatches`: the whole split as one uint8 tensor on the device; each batch is sliced
+  and scaled on the fly. No per-sample Python, so it is the fast path the solver uses.
+- :class:`LoaderBatches`: a torch ``DataLoader`` over torchvision's ``MNIST``, for per-sample
+  augmentation (the tutorial's ``RandomRotation(5)`` + ``RandomCrop(28, padding=2)``).
+
+Both share one interface: ``next_batch()`` for training (a seeded shuffle per epoch that restarts
+where a snapshot left it), ``iter_epoch()`` for evaluation in file order, and ``state_dict()``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import Iterator, Protocol
+
+import numpy as np
+import torch
+from torch import Tensor
+
+ENV_VAR = "LENET_COURSE_DATA"
+MEAN, STD = 0.1307, 0.3081
+CAFFE_SCALE = 0.00390625  # 1/256, Caffe's transform_param { scale: 0.00390625 }
+SCALES = ("caffe", "meanstd")
+
+#: The four uncompressed files and their published md5 sums.
+MNIST_FILES: dict[str, str] = {
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+}
+SPLIT_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+class MNISTNotFoundError(FileNotFoundError):
+    """MNIST is not where the course looked, and could not be downloaded."""
+
+
+class MNISTCorruptError(ValueError):
+    """An MNIST file is present but truncated or altered."""
+
+
+def repo_root() -> Path:
+    """The course checkout: the folder holding ``lenet_course/``, ``notebooks/`` and ``assets/``."""
+    return Path(__file__).resolve().parent.parent
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """Where MNIST lives: ``root`` if given, else ``$LENET_COURSE_DATA``, else ``data/`` in the repo.
+
+    The layout below it is torchvision's: ``<root>/MNIST/raw/<four files>``.
+    """
+    if root is not None:
+        return Path(root).expanduser().resolve()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser().resolve()
+    return repo_root() / "data"
+
+
+def raw_folder(root: str | os.PathLike | None = None) -> Path:
+    return data_root(root) / "MNIST" / "raw"
+
+
+def ensure_mnist(root: str | os.PathLike | None = None, download: bool = True) -> Path:
+    """Make sure the four MNIST files are present and intact; return the data root.
+
+    Missing files are downloaded through torchvision (with its progress bar) when ``download`` is
+    true and the network allows; otherwise the error says where to put them.
+    """
+    base = data_root(root)
+    raw = base / "MNIST" / "raw"
+    missing = [name for name in MNIST_FILES if not (raw / name).is_file()]
+    if missing and download:
+        try:
+            _download(base)
+        except Exception as err:  # any network or write failure ends in the same advice
+            raise MNISTNotFoundError(_missing_message(raw, missing, f"download failed: {err}")) from None
+        missing = [name for name in MNIST_FILES if not (raw / name).is_file()]
+    if missing:
+        raise MNISTNotFoundError(_missing_message(raw, missing, "download is off"))
+    for name in MNIST_FILES:
+        path = raw / name
+        st = path.stat()
+        _verify_file(str(path), st.st_size, st.st_mtime_ns)
+    return base
+
+
+def _missing_message(raw: Path, missing: list[str], why: str) -> str:
+    return (
+        f"MNIST not found in {raw} ({why}).\n"
+        f"Missing: {', '.join(missing)}.\n"
+        f"Put the four uncompressed files there ({', '.join(MNIST_FILES)}), or set the "
+        f"environment variable {ENV_VAR} to a folder that holds MNIST/raw/ with them "
+        f"(e.g. export {ENV_VAR}=/path/to/data), or pass root=... explicitly."
+    )
+
+
+def _download(base: Path) -> None:
+    from torchvision.datasets import MNIST  # imported only when a download is needed
+
+    for train in (True, False):
+        MNIST(root=str(base), train=train, download=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _verify_file(path: str, size: int, mtime_ns: int) -> None:
+    """md5 of one file, once per (path, size, mtime): a changed file is checked again."""
+    name = Path(path).name
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != MNIST_FILES[name]:
+        raise MNISTCorruptError(
+            f"{path} is corrupt or truncated ({size} bytes, md5 {digest.hexdigest()}, expected "
+            f"{MNIST_FILES[name]}). Delete it and download it again."
+        )
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Parse an IDX file (big-endian header: magic, dims) into a uint8 array."""
+    data = path.read_bytes()
+    ndim = data[3]
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load_mnist(
+    split: str = "train", root: str | os.PathLike | None = None, download: bool = True
+) -> tuple[Tensor, Tensor]:
+    """One split as ``(images uint8 [N, 28, 28], labels int64 [N])`` on the CPU."""
+    if split not in SPLIT_FILES:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    raw = ensure_mnist(root, download) / "MNIST" / "raw"
+    images_file, labels_file = SPLIT_FILES[split]
+    images = torch.from_numpy(_read_idx(raw / images_file).copy())
+    labels = torch.from_numpy(_read_idx(raw / labels_file).astype(np.int64))
+    return images, labels
+
+
+def scale_images(images: Tensor, scale: str) -> Tensor:
+    """uint8 pixels -> float32 [N, 1, 28, 28] model input, with the named scaling."""
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    x = images.to(torch.float32)
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
+    if scale == "caffe":
+        return x.mul_(CAFFE_SCALE)
+    return x.mul_(1.0 / 255.0).sub_(MEAN).div_(STD)
+
+
+def unscale_images(x: Tensor, scale: str) -> Tensor:
+    """Model input back to [0, 1] pixel intensities, for drawing."""
+    if scale == "caffe":
+        return x / (255.0 * CAFFE_SCALE)
+    if scale == "meanstd":
+        return x * STD + MEAN
+    raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+
+
+def pick_device(solver_mode: str | None = None) -> torch.device:
+    """cuda when available, else cpu; Caffe's solver_mode 'CPU' forces the cpu."""
+    if solver_mode == "CPU":
+        return torch.device("cpu")
+    if solver_mode == "GPU" and not torch.cuda.is_available():
+        import warnings
+
+        warnings.warn("solver_mode GPU asked for, but no CUDA device is available: using the CPU")
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class BatchSource(Protocol):
+    """What the solver needs from a data source."""
+
+    batch_size: int
+    scale: str
+
+    def next_batch(self) -> tuple[Tensor, Tensor]: ...
+    def iter_epoch(self, batch_size: int | None = None) -> Iterator[tuple[Tensor, Tensor]]: ...
+    def state_dict(self) -> dict: ...
+    def load_state_dict(self, state: dict) -> None: ...
+    def __len__(self) -> int: ...
+
+
+def _epoch_order(n: int, seed: int, epoch: int, shuffle: bool) -> Tensor:
+    """The sample order of one epoch: a function of (seed, epoch) alone, so resuming is exact."""
+    if not shuffle:
+        return torch.arange(n)
+    g = torch.Generator().manual_seed(seed * 100_003 + epoch)
+    return torch.randperm(n, generator=g)
+
+
+class TensorBatches:
+    """A split held as one uint8 tensor on ``device``; batches are sliced, then scaled.
+
+    Batches never cross an epoch boundary; the last partial batch of an epoch is dropped in
+    training (as ``drop_last``) but kept by ``iter_epoch``.
+    """
+
+    def __init__(
+        self,
+        split: str = "train",
+        *,
+        scale: str,
+        batch_size: int = 64,
+        shuffle: bool = True,
+        seed: int = 0,
+        device: torch.device | str | None = None,
+        root: str | os.PathLike | None = None,
+        limit: int | None = None,
+        data: tuple[Tensor, Tensor] | None = None,
+    ) -> None:
+        if scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        images, labels = data if data is not None else load_mnist(split, root)
+        if limit is not None:
+            images, labels = images[:limit], labels[:limit]
+        self.device = torch.device(device) if device is not None else pick_device()
+        self.images = images.to(self.device).unsqueeze(1).contiguous()  # [N, 1, 28, 28] uint8
+        self.labels = labels.to(self.device)
+        self.scale, self.batch_size, self.shuffle, self.seed = scale, batch_size, shuffle, seed
+        if batch_size > len(self.labels):
+            raise ValueError(f"batch_size {batch_size} exceeds the {len(self.labels)} samples")
+        self.epoch, self.position = 0, 0
+        self._order: Tensor | None = None
+
+    def __len__(self) -> int:
+        """Training batches per epoch."""
+        return len(self.labels) // self.batch_size
+
+    def _scaled(self, idx: Tensor | slice) -> tuple[Tensor, Tensor]:
+        return scale_images(self.images[idx], self.scale), self.labels[idx]
+
+    def next_batch(self) -> tuple[Tensor, Tensor]:
+        if self.position + self.batch_size > len(self.labels):
+            self.epoch, self.position, self._order = self.epoch + 1, 0, None
+        if self._order is None:
+            self._order = _epoch_order(len(self.labels), self.seed, self.epoch, self.shuffle).to(self.device)
+        idx = self._order[self.position : self.position + self.batch_size]
+        self.position += self.batch_size
+        return self._scaled(idx)
+
+    def iter_epoch(self, batch_size: int | None = None) -> Iterator[tuple[Tensor, Tensor]]:
+        bs = batch_size or self.batch_size
+        for start in range(0, len(self.labels), bs):
+            yield self._scaled(slice(start, start + bs))
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
+        self._order = None
+
+
+def _to_caffe_scale(x: Tensor) -> Tensor:
+    """ToTensor's [0, 1] pixels -> Caffe's pixels / 256 (a named function, so workers can pickle it)."""
+    return x * (255.0 * CAFFE_SCALE)
+
+
+class LoaderBatches:
+    """torchvision ``MNIST`` through a ``DataLoader``, for per-sample transforms (augmentation).
+
+    Same interface as :class:`TensorBatches`. The epoch order comes from the same seeded
+    permutation; random transforms draw from torch's global RNG, which solver snapshots save.
+    """
+
+    def __init__(
+        self,
+        split: str = "train",
+        *,
+        scale: str,
+        batch_size: int = 64,
+        shuffle: bool = True,
+        seed: int = 0,
+        augment: bool = False,
+        device: torch.device | str | None = None,
+        root: str | os.PathLike | None = None,
+        limit: int | None = None,
+        num_workers: int = 0,
+    ) -> None:
+        from torchvision import datasets, transforms  # imported only on this path
+
+        if scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        base = ensure_mnist(root)
+        steps = []
+        if augment:
+            steps += [transforms.RandomRotation(5), transforms.RandomCrop(28, padding=2)]
+        steps.append(transforms.ToTensor())  # [1, 28, 28] in [0, 1]
+        if scale == "caffe":
+            steps.append(transforms.Lambda(_to_caffe_scale))
+        else:
+            steps.append(transforms.Normalize((MEAN,), (STD,)))
+        self.dataset = datasets.MNIST(str(base), train=(split == "train"), download=False,
+                                      transform=transforms.Compose(steps))
+        if limit is not None:
+            self.dataset = torch.utils.data.Subset(self.dataset, range(min(limit, len(self.dataset))))
+        self.device = torch.device(device) if device is not None else pick_device()
+        self.scale, self.batch_size, self.shuffle, self.seed = scale, batch_size, shuffle, seed
+        self.augment, self.num_workers = augment, num_workers
+        self.epoch, self.position = 0, 0
+        self._iter: Iterator | None = None
+
+    def __len__(self) -> int:
+        return len(self.dataset) // self.batch_size
+
+    def _loader(self, indices: list[int], batch_size: int, drop_last: bool):
+        return torch.utils.data.DataLoader(
+            self.dataset, batch_size=batch_size, sampler=indices, drop_last=drop_last,
+            num_workers=self.num_workers, pin_memory=self.device.type == "cuda",
+        )
+
+    def next_batch(self) -> tuple[Tensor, Tensor]:
+        if self.position + self.batch_size > len(self.dataset):
+            self.epoch, self.position, self._iter = self.epoch + 1, 0, None
+        if self._iter is None:
+            order = _epoch_order(len(self.dataset), self.seed, self.epoch, self.shuffle)
+            self._iter = iter(self._loader(order[self.position :].tolist(), self.batch_size, True))
+        x, y = next(self._iter)
+        self.position += self.batch_size
+        return x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+
+    def iter_epoch(self, batch_size: int | None = None) -> Iterator[tuple[Tensor, Tensor]]:
+        for x, y in self._loader(list(range(len(self.dataset))), batch_size or self.batch_size, False):
+            yield x.to(self.device), y.to(self.device)
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
+        self._iter = None

@@ -1,0 +1,93 @@
+"""Scoring a model on MNIST's test split: accuracy, per-class accuracy, confusion matrix."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .data import TensorBatches
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Per-image results on the test split, with the summary figures derived from them."""
+
+    labels: np.ndarray  # [N] int64
+    probabilities: np.ndarray  # [N, 10] float32, softmax of the logits
+    loss: float  # mean cross-entropy
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return self.probabilities.argmax(1)
+
+    @property
+    def total(self) -> int:
+        return len(self.labels)
+
+    @property
+    def correct(self) -> int:
+        return int((self.predictions == self.labels).sum())
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total
+
+    @property
+    def per_class_accuracy(self) -> np.ndarray:
+        cm = self.confusion_matrix()
+        return np.diag(cm) / np.maximum(cm.sum(1), 1)
+
+    def confusion_matrix(self, classes: int = 10) -> np.ndarray:
+        """counts[true, predicted]."""
+        return np.bincount(self.labels * classes + self.predictions, minlength=classes * classes).reshape(classes, classes)
+
+    def confident_mistakes(self, k: int = 16) -> np.ndarray:
+        """Indices of the ``k`` wrong predictions the model was most sure of."""
+        wrong = np.flatnonzero(self.predictions != self.labels)
+        confidence = self.probabilities[wrong].max(1)
+        return wrong[np.argsort(-confidence, kind="stable")[:k]]
+
+
+@torch.inference_mode()
+def predict_logits(model: nn.Module, x: Tensor, batch_size: int = 500) -> Tensor:
+    """Logits for a float input batch of any size, in eval mode, in chunks of ``batch_size``."""
+    was_training = model.training
+    model.eval()
+    try:
+        device = next(model.parameters()).device
+        return torch.cat([model(x[i : i + batch_size].to(device)) for i in range(0, len(x), batch_size)])
+    finally:
+        model.train(was_training)
+
+
+@torch.inference_mode()
+def evaluate(
+    model: nn.Module,
+    data: TensorBatches | None = None,
+    *,
+    root: str | os.PathLike | None = None,
+    batch_size: int = 500,
+) -> EvalResult:
+    """Score ``model`` on the test split (scaled as the model expects) or on ``data``."""
+    device = next(model.parameters()).device
+    if data is None:
+        data = TensorBatches("test", scale=getattr(model, "input_scale", "caffe"), batch_size=batch_size,
+                             shuffle=False, device=device, root=root)
+    was_training = model.training
+    model.eval()
+    logits, labels = [], []
+    try:
+        for x, y in data.iter_epoch(batch_size):
+            logits.append(model(x))
+            labels.append(y)
+    finally:
+        model.train(was_training)
+    all_logits, all_labels = torch.cat(logits), torch.cat(labels)
+    loss = F.cross_entropy(all_logits, all_labels).item()
+    probs = torch.softmax(all_logits.float(), 1).cpu().numpy()
+    return EvalResult(all_labels.cpu().numpy(), probs, loss)
