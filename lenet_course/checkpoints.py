@@ -12,7 +12,6 @@ import os
 import pickle
 import re
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -34,6 +33,9 @@ def atomic_save(obj: Any, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
     try:
         with os.fdopen(fd, "wb") as fh:
             torch.save(obj, fh)
@@ -75,7 +77,7 @@ def safe_load(path: str | os.PathLike, map_location: str | torch.device | None =
                 "or re-save it with torch.save(model.state_dict(), path)."
             ) from None
         raise CheckpointError(f"{path} is not a readable torch file ({first})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as err:
+    except Exception as err:  # torch raises many kinds (RuntimeError, EOFError, IndexError...) for bad bytes
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise CheckpointError(
             f"{path} is not a torch checkpoint, or it is truncated ({first})"

@@ -58,8 +58,11 @@ def validate_policy(p: PolicyParams) -> None:
     if policy in _USES_GAMMA:
         if p.gamma is None:
             raise ScheduleError(f"lr_policy {policy!r} needs gamma; set gamma (e.g. gamma=0.1)")
-        if not math.isfinite(p.gamma) or p.gamma < 0:
-            raise ScheduleError(f"gamma must be a finite number >= 0, got {p.gamma!r}")
+        # sigmoid is the one policy where a negative gamma makes sense: it turns the rise into a decay.
+        if not math.isfinite(p.gamma) or (p.gamma < 0 and policy != "sigmoid"):
+            raise ScheduleError(
+                f"gamma must be a finite number >= 0 for lr_policy {policy!r}, got {p.gamma!r}"
+            )
     if policy in _USES_POWER:
         if p.power is None:
             raise ScheduleError(f"lr_policy {policy!r} needs power; set power (e.g. power=0.75)")

@@ -3,7 +3,7 @@
 Per iteration ``it`` (from 0): test first when ``it % test_interval == 0`` (at 0 only with
 ``test_initialization``), then one forward/backward/update at ``lr_at(it)``, display the loss when
 ``it % display == 0``, and snapshot when ``it + 1`` is a multiple of ``snapshot``. At the end: a
-last test and a last snapshot, as Caffe does. Losses stay on the device and are read in bulk at
+last test and a last snapshot, as Caffe does (``snapshot: 0`` turns snapshots off altogether). Losses stay on the device and are read in bulk at
 display and test time, so an iteration never waits on the host.
 """
 

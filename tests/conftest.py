@@ -1,0 +1,51 @@
+"""Shared test set-up: MNIST from ../shared/data when nothing else is configured, Agg plots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parent.parent
+_SHARED = REPO.parent / "shared" / "data"
+if "LENET_COURSE_DATA" not in os.environ and (_SHARED / "MNIST" / "raw").is_dir():
+    os.environ["LENET_COURSE_DATA"] = str(_SHARED)
+
+
+@pytest.fixture(scope="session")
+def mnist_root() -> Path:
+    """The MNIST root the suite reads (never downloaded in tests)."""
+    from lenet_course.data import data_root, ensure_mnist
+
+    return ensure_mnist(data_root(), download=False)
+
+
+@pytest.fixture(scope="session")
+def mnist_train(mnist_root):
+    from lenet_course.data import load_mnist
+
+    return load_mnist("train", mnist_root, download=False)
+
+
+@pytest.fixture(scope="session")
+def mnist_test(mnist_root):
+    from lenet_course.data import load_mnist
+
+    return load_mnist("test", mnist_root, download=False)
+
+
+@pytest.fixture(scope="session")
+def small_train(mnist_train):
+    """The first 2,048 training digits, for tests that train a few iterations."""
+    images, labels = mnist_train
+    return images[:2048], labels[:2048]
+
+
+@pytest.fixture(scope="session")
+def small_test(mnist_test):
+    images, labels = mnist_test
+    return images[:500], labels[:500]

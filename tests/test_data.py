@@ -1,0 +1,151 @@
+import os
+import shutil
+
+import pytest
+import torch
+
+from lenet_course import data
+from lenet_course.data import (
+    ENV_VAR, MNIST_FILES, LoaderBatches, MNISTCorruptError, MNISTNotFoundError, TensorBatches,
+    data_root, ensure_mnist, load_mnist, pick_device, scale_images, unscale_images,
+)
+
+
+def test_root_precedence(monkeypatch, tmp_path):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "from-env"))
+    assert data_root(tmp_path / "explicit") == (tmp_path / "explicit").resolve()
+    assert data_root() == (tmp_path / "from-env").resolve()
+    monkeypatch.delenv(ENV_VAR)
+    assert data_root() == data.repo_root() / "data"
+
+
+def test_missing_files_error_names_folder_files_and_variable(tmp_path):
+    with pytest.raises(MNISTNotFoundError) as err:
+        ensure_mnist(tmp_path, download=False)
+    message = str(err.value)
+    assert str(tmp_path / "MNIST" / "raw") in message
+    for name in MNIST_FILES:
+        assert name in message
+    assert ENV_VAR in message
+
+
+def test_failed_download_gives_the_same_advice(tmp_path, monkeypatch):
+    def offline(_base):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(data, "_download", offline)
+    with pytest.raises(MNISTNotFoundError, match="download failed: network is unreachable") as err:
+        ensure_mnist(tmp_path, download=True)
+    assert ENV_VAR in str(err.value)
+    assert err.value.__cause__ is None  # one clear message, no traceback chain
+
+
+def _copy_mnist(src_root, dst_root):
+    raw = dst_root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in MNIST_FILES:
+        shutil.copy(src_root / "MNIST" / "raw" / name, raw / name)
+    return raw
+
+
+def test_truncated_or_altered_file_is_named(mnist_root, tmp_path):
+    raw = _copy_mnist(mnist_root, tmp_path)
+    ensure_mnist(tmp_path, download=False)  # intact copy passes
+    labels = raw / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes()[:5000])
+    with pytest.raises(MNISTCorruptError, match="t10k-labels-idx1-ubyte is corrupt or truncated"):
+        ensure_mnist(tmp_path, download=False)
+
+
+def test_load_mnist_shapes_and_values(mnist_train, mnist_test):
+    images, labels = mnist_train
+    assert images.shape == (60000, 28, 28) and images.dtype == torch.uint8
+    assert labels.shape == (60000,) and labels.dtype == torch.int64
+    assert labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert torch.bincount(mnist_test[1]).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    mean = images.float().div(255).mean().item()
+    assert mean == pytest.approx(0.1307, abs=1e-4)
+
+
+def test_bad_split():
+    with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
+        load_mnist("validation")
+
+
+def test_scalings_are_explicit():
+    pixels = torch.tensor([[[0, 128, 255]]], dtype=torch.uint8)
+    caffe = scale_images(pixels, "caffe")
+    assert caffe.shape == (1, 1, 1, 3)
+    torch.testing.assert_close(caffe.flatten(), torch.tensor([0.0, 0.5, 255 / 256]))
+    meanstd = scale_images(pixels, "meanstd")
+    torch.testing.assert_close(meanstd.flatten(), (torch.tensor([0, 128, 255]) / 255 - 0.1307) / 0.3081)
+    for scale in ("caffe", "meanstd"):
+        torch.testing.assert_close(unscale_images(scale_images(pixels, scale), scale).flatten(),
+                                   torch.tensor([0, 128, 255]) / 255, atol=0.005, rtol=0)
+    with pytest.raises(ValueError, match="scale must be one of"):
+        scale_images(pixels, "none")
+    with pytest.raises(TypeError):
+        TensorBatches("test", batch_size=10)  # no silent default scaling
+
+
+def test_tensor_batches_shuffle_is_seeded_per_epoch(small_train):
+    a = TensorBatches(scale="caffe", batch_size=512, seed=3, device="cpu", data=small_train)
+    b = TensorBatches(scale="caffe", batch_size=512, seed=3, device="cpu", data=small_train)
+    c = TensorBatches(scale="caffe", batch_size=512, seed=4, device="cpu", data=small_train)
+    epoch0 = [a.next_batch()[1] for _ in range(4)]
+    assert torch.equal(torch.cat(epoch0).sort().values, small_train[1].sort().values)  # a permutation
+    assert all(torch.equal(x, b.next_batch()[1]) for x in epoch0)
+    assert not torch.equal(epoch0[0], c.next_batch()[1])
+    epoch1 = a.next_batch()[1]
+    assert a.epoch == 1 and not torch.equal(epoch1, epoch0[0])
+
+
+def test_tensor_batches_state_round_trip(small_train):
+    a = TensorBatches(scale="meanstd", batch_size=100, seed=1, device="cpu", data=small_train)
+    for _ in range(25):
+        a.next_batch()
+    state = a.state_dict()
+    expected = [a.next_batch() for _ in range(3)]
+    b = TensorBatches(scale="meanstd", batch_size=100, seed=1, device="cpu", data=small_train)
+    b.load_state_dict(state)
+    for (x, y), (x2, y2) in zip(expected, (b.next_batch() for _ in range(3))):
+        assert torch.equal(x, x2) and torch.equal(y, y2)
+
+
+def test_iter_epoch_keeps_order_and_the_last_partial_batch(small_test):
+    src = TensorBatches("test", scale="caffe", batch_size=64, shuffle=False, device="cpu", data=small_test)
+    batches = list(src.iter_epoch(128))
+    assert [len(y) for _, y in batches] == [128, 128, 128, 116]
+    assert torch.equal(torch.cat([y for _, y in batches]), small_test[1])
+    assert len(src) == 500 // 64
+    with pytest.raises(ValueError, match="exceeds"):
+        TensorBatches(scale="caffe", batch_size=1000, device="cpu", data=small_test)
+
+
+def test_loader_path_has_the_same_interface_and_batches(mnist_root):
+    fast = TensorBatches(scale="caffe", batch_size=32, seed=5, device="cpu", root=mnist_root, limit=256)
+    slow = LoaderBatches(scale="caffe", batch_size=32, seed=5, device="cpu", root=mnist_root, limit=256)
+    for _ in range(3):
+        (x1, y1), (x2, y2) = fast.next_batch(), slow.next_batch()
+        assert torch.equal(y1, y2)
+        torch.testing.assert_close(x1, x2)
+    assert slow.state_dict() == fast.state_dict()
+    assert len(slow) == len(fast) == 8
+
+
+def test_loader_augmentation_changes_pixels_but_not_labels(mnist_root):
+    torch.manual_seed(0)
+    plain = LoaderBatches(scale="meanstd", batch_size=16, seed=0, device="cpu", root=mnist_root, limit=64)
+    aug = LoaderBatches(scale="meanstd", batch_size=16, seed=0, device="cpu", root=mnist_root, limit=64, augment=True)
+    (x1, y1), (x2, y2) = plain.next_batch(), aug.next_batch()
+    assert torch.equal(y1, y2) and x2.shape == (16, 1, 28, 28)
+    assert not torch.allclose(x1, x2)
+
+
+def test_pick_device_honours_cpu_mode():
+    assert pick_device("CPU").type == "cpu"
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert pick_device().type == expected
+    if not torch.cuda.is_available():
+        with pytest.warns(UserWarning, match="no CUDA device"):
+            assert pick_device("GPU").type == "cpu"
