@@ -12,7 +12,7 @@ Caffe folds the learning rate into the momentum history::
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 import torch
 from torch import nn
@@ -21,12 +21,24 @@ from torch.optim import Optimizer
 from .config import SolverConfig
 
 
+def _bare(method: Callable) -> Callable:
+    """``method`` without torch's lazy ``_disable_dynamo`` wrapper (itself if it has none)."""
+    return getattr(method, "__wrapped__", method)
+
+
 class CaffeSGD(Optimizer):
     """SGD with momentum and L2 weight decay, updated exactly as Caffe's ``SGDSolver``.
 
     Each parameter group may carry ``lr_mult`` and ``decay_mult`` (default 1), Caffe's
     per-parameter multipliers; ``lr`` is the policy's current rate (``base_lr`` at iteration 0).
     """
+
+    # torch wraps these four so that their first call imports torch._dynamo (about 1 s, for
+    # torch.compile's sake only); the bare methods keep a lesson's first cell fast.
+    add_param_group = _bare(Optimizer.add_param_group)
+    zero_grad = _bare(Optimizer.zero_grad)
+    state_dict = _bare(Optimizer.state_dict)
+    load_state_dict = _bare(Optimizer.load_state_dict)
 
     def __init__(
         self,

@@ -27,6 +27,7 @@ from .config import SolverConfig
 from .data import BatchSource, LoaderBatches, TensorBatches, pick_device
 from .optim import make_optimizer, set_rate
 from .schedules import lr_at
+from .speed import make_fast
 
 #: A loss above this (or NaN/inf) counts as a diverged run and stops training.
 DIVERGENCE_LOSS = 1e4
@@ -146,6 +147,7 @@ class Solver:
     Callbacks ``on_step(StepInfo)`` and ``on_test(TestInfo)`` let plots and widgets follow along;
     ``request_stop()`` ends the run after the current iteration, leaving the model usable.
     ``cfg`` may be replaced between iterations (``update_config``): the next iteration uses it.
+    ``fast`` (default) applies :func:`lenet_course.speed.make_fast` to the model on the CPU.
     """
 
     def __init__(
@@ -162,10 +164,13 @@ class Solver:
         on_test: Callable[[TestInfo], None] | Iterable[Callable[[TestInfo], None]] = (),
         log: Callable[[str], None] | None = print,
         progress: bool = True,
+        fast: bool = True,
     ) -> None:
         self.cfg = cfg or SolverConfig()
         self.device = torch.device(device) if device is not None else pick_device(self.cfg.solver_mode)
         self.model = model.to(self.device)
+        if fast:  # CPU layout/allocator settings; same results up to rounding (lenet_course.speed)
+            make_fast(self.model, self.device)
         if train_data is None:
             train_data = train_source(model, self.cfg, self.device, root, augment)
         if test_data is None:

@@ -35,8 +35,10 @@ def _names(requirements):
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     pip_names = _names(project["dependencies"]) | _names(project["optional-dependencies"]["dev"])
+    text = (REPO / "environment.yml").read_text()
+    deps = text[text.index("dependencies:"):]
     conda_lines = [
-        line.strip()[2:] for line in (REPO / "environment.yml").read_text().splitlines()
+        line.strip()[2:] for line in deps.splitlines()
         if line.strip().startswith("- ") and not line.strip().startswith("- pip:")
     ]
     conda_names = _names(c for c in conda_lines if not c.startswith(("-e", "python", "pip")))

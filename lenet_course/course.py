@@ -1,0 +1,112 @@
+"""The course itself as data: the map of lessons and the environment check lesson 00 runs.
+
+Kept in the library so that the map printed in lesson 00, the README table and the tests that
+look for the notebooks all read the same list, and so that the environment check never prints a
+path that exists only on one machine (it names ``$LENET_COURSE_DATA`` or a path inside the
+course folder instead).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import NamedTuple
+
+from .budget import current_budget
+from .data import ENV_VAR, MNIST_FILES, MNISTCorruptError, MNISTNotFoundError, data_root, ensure_mnist, repo_root
+
+
+class Lesson(NamedTuple):
+    """One notebook of the course: its file stem, a title and what the learner does there."""
+
+    name: str
+    title: str
+    what: str
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson("00_start_here", "Start here", "check your set-up, find MNIST, see the map of the course"),
+    Lesson("01_backprop_history", "Back-propagation and history",
+           "1986 to 1998 in a timeline; back-propagation by hand, checked against autograd"),
+    Lesson("02_convolution_and_pooling", "Convolution and pooling",
+           "write a convolution, apply edge filters, compare max and average pooling"),
+    Lesson("03_lenet_architecture", "The LeNet architecture",
+           "the three LeNets side by side, layer shapes and parameter counts, initialisation"),
+    Lesson("04_mnist_data", "The MNIST data", "loading, scaling (1/256 vs mean/std), digits, class balance, batches"),
+    Lesson("05_learning_rate_policies", "Learning-rate policies",
+           "Caffe's seven lr policies, live sliders, reading a solver.prototxt"),
+    Lesson("06_training_lenet", "Training LeNet",
+           "Caffe's SGD vs torch's, training with the Caffe solver, the live training panel"),
+    Lesson("07_inspecting_tut2_model", "Inspecting tut2-model.pt",
+           "load tut2-model.pt safely; accuracy, mistakes, filters, feature maps, draw a digit"),
+)
+
+#: Packages whose versions the environment check reports.
+PACKAGES: tuple[str, ...] = ("torch", "torchvision", "numpy", "matplotlib", "ipywidgets", "jupyterlab")
+
+
+def lesson_map() -> str:
+    """The lessons as an aligned text table, one line each."""
+    width = max(len(lesson.name) for lesson in LESSONS)
+    return "\n".join(f"{lesson.name:<{width}}  {lesson.what}" for lesson in LESSONS)
+
+
+def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Installed version of each package (``"not installed"`` when missing), plus Python's."""
+    versions = {"python": platform.python_version()}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def describe_data_location(root: str | os.PathLike | None = None) -> str:
+    """Where MNIST is looked for, written without any machine-specific absolute path.
+
+    A folder named by ``$LENET_COURSE_DATA`` is shown as ``$LENET_COURSE_DATA/MNIST/raw``; the
+    default is shown relative to the course folder; anything else only by its last parts.
+    """
+    base = data_root(root)
+    env = os.environ.get(ENV_VAR)
+    if root is None and env and Path(env).expanduser().resolve() == base:
+        return f"${ENV_VAR}/MNIST/raw"
+    try:
+        return str((base / "MNIST" / "raw").relative_to(repo_root()))
+    except ValueError:
+        return f".../{base.name}/MNIST/raw"
+
+
+def mnist_status(root: str | os.PathLike | None = None) -> str:
+    """``"ok"`` when the four files are present with the right md5, else what is wrong (no download)."""
+    try:
+        ensure_mnist(root, download=False)
+    except MNISTNotFoundError:
+        return f"missing: put the {len(MNIST_FILES)} files in {describe_data_location(root)} or set ${ENV_VAR}"
+    except MNISTCorruptError:
+        return "corrupt: a file has the wrong md5; delete it and fetch it again"
+    return "ok"
+
+
+def environment_report(root: str | os.PathLike | None = None) -> dict[str, str]:
+    """Everything lesson 00 checks, as strings: versions, device, MNIST location and status, budget."""
+    import torch
+
+    report = package_versions()
+    if torch.cuda.is_available():
+        report["device"] = f"cuda ({torch.cuda.get_device_name(0)})"
+    else:
+        report["device"] = "cpu"
+    report["MNIST location"] = describe_data_location(root)
+    report["MNIST files"] = mnist_status(root)
+    report["budget"] = current_budget()
+    return report
+
+
+def format_report(report: dict[str, str]) -> str:
+    """A report dictionary as aligned ``key : value`` lines."""
+    width = max(len(k) for k in report)
+    return "\n".join(f"{key:<{width}} : {value}" for key, value in report.items())

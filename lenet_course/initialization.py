@@ -1,0 +1,131 @@
+"""Weight initialisation schemes, and the activation statistics that show why they matter.
+
+Lesson 03 re-initialises a LeNet with each scheme and pushes one batch through it: a good scheme
+keeps the spread (std) of the activations roughly constant from layer to layer; too small weights
+shrink it towards zero, and a constant fill makes every unit of a layer compute the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from .models import caffe_xavier_
+
+#: "xavier" is Glorot & Bengio (uniform, fan_in + fan_out); "caffe_xavier" is Caffe's variant
+#: (fan_in only, what CaffeLeNet uses); "he" is He et al. 2015 for ReLU nets (normal, fan_in);
+#: "gaussian" is Caffe's gaussian filler N(0, std^2); "constant" fills one value.
+SCHEMES: tuple[str, ...] = ("xavier", "caffe_xavier", "he", "gaussian", "constant")
+
+
+def init_weights_(
+    model: nn.Module, scheme: str, *, std: float = 0.01, value: float = 0.0, bias: float = 0.0,
+    seed: int | None = 0,
+) -> nn.Module:
+    """Re-initialise every ``nn.Conv2d`` and ``nn.Linear`` of ``model`` in place; returns ``model``.
+
+    Biases are set to ``bias`` (Caffe's ``bias_filler { type: "constant" }``). ``std`` is used by
+    "gaussian", ``value`` by "constant". ``seed`` makes the draw reproducible (``None`` leaves the
+    global generator alone). Other layers (LeNet-5's C3 table and trainable subsampling) keep their
+    own initialisation.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
+    if scheme == "gaussian" and std <= 0:
+        raise ValueError(f"gaussian needs std > 0, got {std}")
+    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no Conv2d or Linear layer to initialise")
+    if seed is not None:
+        torch.manual_seed(seed)
+    with torch.no_grad():
+        for layer in layers:
+            w = layer.weight
+            if scheme == "xavier":
+                nn.init.xavier_uniform_(w)
+            elif scheme == "caffe_xavier":
+                caffe_xavier_(w)
+            elif scheme == "he":
+                nn.init.kaiming_normal_(w, nonlinearity="relu")
+            elif scheme == "gaussian":
+                nn.init.normal_(w, 0.0, std)
+            else:
+                nn.init.constant_(w, value)
+            if layer.bias is not None:
+                nn.init.constant_(layer.bias, bias)
+    return model
+
+
+def init_std(weight: Tensor, scheme: str, std: float = 0.01) -> float:
+    """The standard deviation a scheme draws ``weight`` with (0 for "constant"), from its fans."""
+    fan_in = weight[0].numel()
+    fan_out = weight.shape[0] * weight[0][0].numel()
+    if scheme == "xavier":
+        return math.sqrt(2.0 / (fan_in + fan_out))
+    if scheme == "caffe_xavier":
+        return math.sqrt(1.0 / fan_in)  # uniform +-sqrt(3/fan_in) has variance 1/fan_in
+    if scheme == "he":
+        return math.sqrt(2.0 / fan_in)
+    if scheme == "gaussian":
+        return std
+    if scheme == "constant":
+        return 0.0
+    raise ValueError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
+
+
+@dataclass(frozen=True)
+class ActivationStats:
+    """Summary of one layer's output for one batch."""
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+    mean: float
+    std: float
+    #: fraction of exactly-zero values (dead ReLU units show up here)
+    zero_fraction: float
+    #: std across the units of the layer of each unit's mean; 0 means all units compute the same
+    unit_spread: float
+
+
+def activation_stats(model: nn.Module, x: Tensor, layers: tuple[str, ...] | None = None) -> list[ActivationStats]:
+    """Statistics of each leaf layer's output for the batch ``x``, in the order the layers run.
+
+    Uses forward hooks that are removed again even when the forward pass fails; the model is run
+    in eval mode without gradients and put back in its previous mode. ``layers`` restricts the
+    report to those module names (an unknown name is an error).
+    """
+    named = dict(model.named_modules())
+    if layers is not None:
+        unknown = [n for n in layers if n not in named]
+        if unknown:
+            raise KeyError(f"no layers {unknown} in {type(model).__name__}; it has: "
+                           f"{', '.join(n for n in named if n)}")
+        wanted = set(layers)
+    else:
+        wanted = {n for n, m in named.items() if n and not any(True for _ in m.children())}
+    stats: list[ActivationStats] = []
+    names = {m: n for n, m in named.items()}
+
+    def record(module: nn.Module, _inputs, output: Tensor) -> None:
+        out = output.detach().float()
+        per_unit = out.mean(0).reshape(out.shape[1], -1).mean(1) if out.dim() > 1 else out
+        stats.append(ActivationStats(
+            names[module], type(module).__name__, tuple(out.shape), out.mean().item(), out.std().item(),
+            (out == 0).float().mean().item(), per_unit.std().item() if per_unit.numel() > 1 else 0.0,
+        ))
+
+    handles = [m.register_forward_hook(record) for n, m in named.items() if n in wanted]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return stats

@@ -1,0 +1,35 @@
+"""Every lesson, opened in JupyterLab in headless Chromium, runs top to bottom without an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .lab import REPO, error_outputs, open_notebook, run_all_cells
+
+LESSONS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_runs_in_the_browser(lesson, lab, page, screenshot_dir: Path):
+    open_notebook(page, lab, f"notebooks/{lesson}")
+    run_all_cells(page)
+    errors = error_outputs(page)
+    page.screenshot(path=str(screenshot_dir / f"{Path(lesson).stem}.png"), full_page=False)
+    assert not errors, f"{lesson} shows error output:\n" + "\n---\n".join(errors)
+
+
+def test_the_harness_sees_an_error_output(lab, page):
+    """A failing cell must fail a lesson test: check the detector on a scratch notebook."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("print('before')"), nbformat.v4.new_code_cell("1 / 0"),
+                nbformat.v4.new_code_cell("print('never runs')")]
+    nbformat.write(nb, lab.root / "notebooks" / "scratch_error.ipynb")
+    open_notebook(page, lab, "notebooks/scratch_error.ipynb")
+    run_all_cells(page)
+    errors = error_outputs(page)
+    assert len(errors) == 1 and "ZeroDivisionError" in errors[0]

@@ -1,0 +1,108 @@
+"""The speed settings (``lenet_course.speed``) change how fast, never what: same losses, same scores."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from lenet_course.config import SolverConfig
+from lenet_course.data import TensorBatches
+from lenet_course.evaluate import evaluate
+from lenet_course.models import CaffeLeNet, TutLeNet
+from lenet_course.solver import Solver, seed_everything
+from lenet_course.speed import keep_freed_memory, make_fast, use_channels_last
+
+ITERS = 40
+
+
+def _train(small_train, small_test, model_cls, fast: bool, prepare=None) -> tuple[np.ndarray, dict]:
+    """Losses of ITERS iterations from a fixed seed, and the final weights."""
+    cfg = SolverConfig(max_iter=ITERS, test_iter=1, test_interval=0, display=0, snapshot=0,
+                       train_batch_size=64, random_seed=3)
+    seed_everything(0)
+    model = model_cls()
+    if prepare is not None:
+        prepare(model)
+    scale = model.input_scale
+    train = TensorBatches(scale=scale, batch_size=64, seed=3, device="cpu", data=small_train)
+    test = TensorBatches("test", scale=scale, batch_size=100, shuffle=False, device="cpu", data=small_test)
+    solver = Solver(model, cfg, train, test, device="cpu", log=None, progress=False, fast=fast)
+    history = solver.step(ITERS)
+    return history.loss, {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+@pytest.fixture(scope="module")
+def reference(small_train, small_test):
+    """The plain run: NCHW weights, default allocator settings untouched by this run."""
+    return {cls: _train(small_train, small_test, cls, fast=False) for cls in (CaffeLeNet, TutLeNet)}
+
+
+def _assert_same_run(run, ref) -> None:
+    losses, weights = run
+    ref_losses, ref_weights = ref
+    assert len(losses) == len(ref_losses) == ITERS
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-4, atol=1e-5)
+    for name, value in weights.items():
+        torch.testing.assert_close(value, ref_weights[name], rtol=1e-3, atol=1e-5, msg=name)
+
+
+@pytest.mark.parametrize("model_cls", [CaffeLeNet, TutLeNet])
+def test_channels_last_keeps_the_loss_trajectory(model_cls, small_train, small_test, reference):
+    run = _train(small_train, small_test, model_cls, fast=False, prepare=use_channels_last)
+    _assert_same_run(run, reference[model_cls])
+
+
+@pytest.mark.parametrize("model_cls", [CaffeLeNet, TutLeNet])
+def test_fast_solver_keeps_the_loss_trajectory(model_cls, small_train, small_test, reference):
+    run = _train(small_train, small_test, model_cls, fast=True)
+    _assert_same_run(run, reference[model_cls])
+
+
+def test_allocator_setting_is_bit_identical(small_train, small_test, reference):
+    keep_freed_memory()  # the same kernels on the same layout: identical numbers, only fewer page faults
+    losses, weights = _train(small_train, small_test, CaffeLeNet, fast=False)
+    np.testing.assert_array_equal(losses, reference[CaffeLeNet][0])
+    for name, value in weights.items():
+        assert torch.equal(value, reference[CaffeLeNet][1][name]), name
+
+
+def test_fast_solver_lays_weights_out_channels_last_on_cpu(small_train, small_test):
+    model = CaffeLeNet()
+    Solver(model, SolverConfig(), TensorBatches(scale="caffe", device="cpu", data=small_train),
+           TensorBatches("test", scale="caffe", shuffle=False, device="cpu", data=small_test),
+           device="cpu", log=None, progress=False)
+    assert model.conv2.weight.is_contiguous(memory_format=torch.channels_last)
+    assert not model.conv2.weight.is_contiguous()
+    assert make_fast(model, "meta") is model  # other devices: left alone
+
+
+def test_fast_evaluation_gives_the_same_scores(small_test):
+    seed_everything(0)
+    model = CaffeLeNet()
+    data = TensorBatches("test", scale="caffe", batch_size=100, shuffle=False, device="cpu", data=small_test)
+    plain = evaluate(model, data, batch_size=500, fast=False)
+    assert model.conv2.weight.is_contiguous()  # fast=False leaves the model as it was
+    quick = evaluate(model, data, batch_size=100, fast=True)
+    np.testing.assert_array_equal(quick.labels, plain.labels)
+    np.testing.assert_allclose(quick.probabilities, plain.probabilities, rtol=1e-4, atol=1e-6)
+    assert quick.loss == pytest.approx(plain.loss, rel=1e-5)
+
+
+def test_building_a_solver_does_not_import_dynamo():
+    """torch._dynamo costs ~1 s of import: the CaffeSGD path must not pull it in (cold start)."""
+    code = (
+        "import sys, torch\n"
+        "from lenet_course.models import TutLeNet\n"
+        "from lenet_course.optim import make_optimizer\n"
+        "from lenet_course.config import SolverConfig\n"
+        "m = TutLeNet(); opt = make_optimizer(m, SolverConfig())\n"
+        "for p in m.parameters(): p.grad = torch.ones_like(p)\n"
+        "opt.step(); opt.zero_grad(); opt.load_state_dict(opt.state_dict())\n"
+        "print('torch._dynamo' in sys.modules, 'torchvision' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
