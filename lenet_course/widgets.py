@@ -116,6 +116,16 @@ def _observe(controls: Sequence[W.Widget], handler: Callable) -> None:
         control.observe(handler, names="value")
 
 
+def _side_by_side(controls: W.Widget, view: W.Widget) -> W.Box:
+    """Controls left of the picture, wrapping the picture below them when the page is narrow.
+
+    Without this the flex row squeezes the controls, cutting off slider readouts and the canvas.
+    """
+    controls.layout.flex = "0 0 auto"
+    view.layout.flex = "0 0 auto"
+    return W.HBox([controls, view], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+
+
 def _show(html: W.HTML, text: str, error: bool = False) -> None:
     color = plots.WRONG if error else "#333"
     html.value = f"<span style='color:{color}'>{text}</span>" if text else ""
@@ -153,7 +163,8 @@ class ScheduleExplorer(Panel):
                   self.log_scale], self.update)
         controls = W.VBox([self.policy, self.base_lr, self.gamma, self.power, self.stepsize, self.max_iter,
                            self.stepvalue, self.log_scale])
-        self.widget = W.VBox([W.HBox([controls, self.view.image]), self.formula, self.message])
+        self.widget = W.VBox([_side_by_side(controls, self.view.image), self.formula, self.message])
+        self.widget.add_class("lenet-schedule-explorer")  # a stable hook for the browser tests
         self._enable_controls()
         self.update()
 
@@ -280,7 +291,8 @@ class TrainingPanel(Panel):
         self.reset_button.on_click(lambda _b: self.reset())
         controls = W.VBox([self.policy, self.lr, self.gamma, self.power, self.momentum, self.iterations,
                            W.HBox([self.train_button, self.stop_button, self.reset_button])])
-        self.widget = W.VBox([W.HBox([controls, self.view.image]), self.status])
+        self.widget = W.VBox([_side_by_side(controls, self.view.image), self.status])
+        self.widget.add_class("lenet-training-panel")
         self._enable_controls()
         _show(self.status, f"{type(model).__name__}: {len(self.train_data.labels)} training digits, "
                            f"{len(self.test_data.labels)} test digits. Press Train.")
@@ -452,6 +464,7 @@ class FeatureMapExplorer(Panel):
         self.maps = np.zeros((1, 1, 1))
         _observe([self.index, self.layer], self.update)
         self.widget = W.VBox([W.HBox([self.index, self.layer]), self.view.image])
+        self.widget.add_class("lenet-feature-explorer")
         self.update()
 
     def update(self, change: dict | None = None) -> None:
@@ -494,7 +507,10 @@ class DrawDigit(Panel):
         self.canvas.on_mouse_out(self.on_mouse_up)
         self.clear_button.on_click(lambda _b: self.clear())
         self.layer.observe(self.update, names="value")
-        self.widget = W.HBox([W.VBox([self.canvas, W.HBox([self.clear_button, self.layer])]), self.view.image])
+        self.prediction = W.HTML()  # the verdict as text, readable without looking at the figure
+        left = W.VBox([self.canvas, W.HBox([self.clear_button, self.layer]), self.prediction])
+        self.widget = _side_by_side(left, self.view.image)
+        self.widget.add_class("lenet-draw-digit")
         self.clear()
 
     def _segment(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
@@ -539,4 +555,8 @@ class DrawDigit(Panel):
         plots.plot_prediction(self.digit, self.probabilities, self.maps, self.layer.value, fig=self.view.figure)
         if not self.ink.any():
             self.view.figure.axes[0].set_title("draw a digit", fontsize=9)
+            _show(self.prediction, "draw a digit on the black square")
+        else:
+            best = int(self.probabilities.argmax())
+            _show(self.prediction, f"prediction: <b>{best}</b> ({self.probabilities[best]:.1%} sure)")
         self.view.render()

@@ -179,3 +179,16 @@ def shutdown_kernel(page) -> None:
         )
     except Exception:  # the page may already be gone; the server stops all kernels at the end
         pass
+
+
+def wait_idle(page, settle_s: float = 1.0, timeout_ms: int = 60_000) -> None:
+    """Wait until the kernel has been idle for ``settle_s`` (widget updates all processed)."""
+    page.wait_for_function(
+        """() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'""",
+        timeout=timeout_ms,
+    )
+    time.sleep(settle_s)
+    page.wait_for_function(
+        """() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'""",
+        timeout=timeout_ms,
+    )

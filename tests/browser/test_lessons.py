@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .lab import REPO, error_outputs, open_notebook, run_all_cells
+from .lab import REPO, error_outputs, open_notebook, run_all_cells, wait_idle
 
 LESSONS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -16,6 +16,7 @@ def test_lesson_runs_in_the_browser(lesson, lab, page, screenshot_dir: Path):
     open_notebook(page, lab, f"notebooks/{lesson}")
     run_all_cells(page)
     errors = error_outputs(page)
+    wait_idle(page, settle_s=0.5)
     page.screenshot(path=str(screenshot_dir / f"{Path(lesson).stem}.png"), full_page=False)
     assert not errors, f"{lesson} shows error output:\n" + "\n---\n".join(errors)
 

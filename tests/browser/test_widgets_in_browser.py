@@ -1,0 +1,113 @@
+"""What a learner does with the live panels, done with a real mouse in JupyterLab."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from .lab import error_outputs, open_notebook, run_all_cells, wait_idle
+
+
+def _slider(panel, label: str):
+    """The slider row whose description is exactly ``label``."""
+    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    return panel.locator(".widget-slider").filter(has=panel.page.locator(".widget-label", has_text=exact)).first
+
+
+def _drag(page, handle, dx: float) -> None:
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + dx * step / 10, y)
+    page.mouse.up()
+
+
+def _wait_for_change(read, before, timeout_s: float = 30.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = read()
+        if now != before:
+            return now
+        time.sleep(0.25)
+    raise AssertionError("nothing changed within the time allowed")
+
+
+def _open_and_run(page, lab, lesson: str) -> None:
+    open_notebook(page, lab, f"notebooks/{lesson}")
+    run_all_cells(page)
+    assert not error_outputs(page), error_outputs(page)
+
+
+def test_lr_and_gamma_sliders_redraw_the_schedule(lab, page, screenshot_dir: Path):
+    _open_and_run(page, lab, "05_learning_rate_policies.ipynb")
+    panel = page.locator(".lenet-schedule-explorer").first
+    panel.scroll_into_view_if_needed()
+    image = panel.locator("img").first
+    for label, dx in (("gamma", 60), ("base_lr", -50)):
+        slider = _slider(panel, label)
+        readout = slider.locator(".widget-readout")
+        before_png, before_value = image.screenshot(), readout.inner_text()
+        _drag(page, slider.locator(".noUi-handle"), dx)
+        after_value = _wait_for_change(readout.inner_text, before_value)
+        after_png = _wait_for_change(image.screenshot, before_png)
+        assert after_value != before_value and after_png != before_png
+    formula = panel.inner_text()
+    assert "lr(" in formula or "base_lr" in formula
+    wait_idle(page)
+    page.screenshot(path=str(screenshot_dir / "05_schedule_explorer_dragged.png"))
+
+
+def test_training_panel_trains_and_stops(lab, page, screenshot_dir: Path):
+    _open_and_run(page, lab, "06_training_lenet.ipynb")
+    panel = page.locator(".lenet-training-panel").first
+    panel.scroll_into_view_if_needed()
+    image = panel.locator("img").first
+    status = panel.locator(".widget-html").last
+    # A long run, so that Stop has something to stop.
+    _drag(page, _slider(panel, "iterations").locator(".noUi-handle"), 400)
+    before_png = image.screenshot()
+    panel.get_by_role("button", name="Train").click()
+    deadline = time.monotonic() + 60
+    while "training... iteration" not in status.inner_text():
+        assert time.monotonic() < deadline, f"training never reported progress: {status.inner_text()!r}"
+        time.sleep(0.25)
+    time.sleep(1.5)
+    panel.get_by_role("button", name="Stop").click()
+    deadline = time.monotonic() + 60
+    while "stopped at iteration" not in status.inner_text():
+        assert time.monotonic() < deadline, f"Stop did not stop: {status.inner_text()!r}"
+        time.sleep(0.25)
+    assert "test accuracy" in status.inner_text()
+    assert image.screenshot() != before_png  # the curves grew
+    assert panel.get_by_role("button", name="Train").is_enabled()
+    wait_idle(page)
+    page.screenshot(path=str(screenshot_dir / "06_training_panel_stopped.png"))
+
+
+def test_drawing_a_digit_gives_a_prediction(lab, page, screenshot_dir: Path):
+    _open_and_run(page, lab, "07_inspecting_tut2_model.ipynb")
+    panel = page.locator(".lenet-draw-digit").first
+    panel.scroll_into_view_if_needed()
+    assert "draw a digit" in panel.inner_text()
+    canvas = panel.locator("canvas").last
+    box = canvas.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    # A "7": a bar across the top, then a stroke down to the lower left.
+    points = [(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.6, 0.45), (0.5, 0.65), (0.4, 0.85)]
+    page.mouse.move(x0 + points[0][0] * w, y0 + points[0][1] * h)
+    page.mouse.down()
+    for px, py in points[1:]:
+        page.mouse.move(x0 + px * w, y0 + py * h, steps=8)
+    page.mouse.up()
+    deadline = time.monotonic() + 30
+    while "prediction:" not in panel.inner_text():
+        assert time.monotonic() < deadline, f"no prediction appeared: {panel.inner_text()!r}"
+        time.sleep(0.25)
+    text = panel.inner_text()
+    digit = text.split("prediction:")[1].split()[0]
+    assert digit.isdigit() and "sure" in text
+    wait_idle(page)
+    page.screenshot(path=str(screenshot_dir / "07_draw_digit.png"))
