@@ -493,6 +493,7 @@ class DrawDigit(Panel):
         self.radius = (brush or size / 12) / 2
         self.canvas = Canvas(width=size, height=size)
         self.canvas.layout.border = "1px solid #999"
+        self.canvas.layout.width = self.canvas.layout.height = f"{size}px"  # 1:1, not stretched to the row
         self.ink = np.zeros((size, size), dtype=np.float32)
         self.digit = np.zeros((28, 28), dtype=np.uint8)
         self.probabilities = np.full(10, 0.1)

@@ -35,6 +35,14 @@ def _wait_for_change(read, before, timeout_s: float = 30.0):
     raise AssertionError("nothing changed within the time allowed")
 
 
+def _wait_for_text(locator, text: str, what: str, timeout_s: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout_s
+    while text not in (shown := locator.inner_text()):
+        assert time.monotonic() < deadline, f"{what}: {shown!r}"
+        time.sleep(0.25)
+    return shown
+
+
 def _open_and_run(page, lab, lesson: str) -> None:
     open_notebook(page, lab, f"notebooks/{lesson}")
     run_all_cells(page)
@@ -70,17 +78,11 @@ def test_training_panel_trains_and_stops(lab, page, screenshot_dir: Path):
     _drag(page, _slider(panel, "iterations").locator(".noUi-handle"), 400)
     before_png = image.screenshot()
     panel.get_by_role("button", name="Train").click()
-    deadline = time.monotonic() + 60
-    while "training... iteration" not in status.inner_text():
-        assert time.monotonic() < deadline, f"training never reported progress: {status.inner_text()!r}"
-        time.sleep(0.25)
+    _wait_for_text(status, "training... iteration", "training never reported progress")
     time.sleep(1.5)
     panel.get_by_role("button", name="Stop").click()
-    deadline = time.monotonic() + 60
-    while "stopped at iteration" not in status.inner_text():
-        assert time.monotonic() < deadline, f"Stop did not stop: {status.inner_text()!r}"
-        time.sleep(0.25)
-    assert "test accuracy" in status.inner_text()
+    shown = _wait_for_text(status, "stopped at iteration", "Stop did not stop")
+    assert "test accuracy" in shown
     assert image.screenshot() != before_png  # the curves grew
     assert panel.get_by_role("button", name="Train").is_enabled()
     wait_idle(page)
@@ -102,11 +104,7 @@ def test_drawing_a_digit_gives_a_prediction(lab, page, screenshot_dir: Path):
     for px, py in points[1:]:
         page.mouse.move(x0 + px * w, y0 + py * h, steps=8)
     page.mouse.up()
-    deadline = time.monotonic() + 30
-    while "prediction:" not in panel.inner_text():
-        assert time.monotonic() < deadline, f"no prediction appeared: {panel.inner_text()!r}"
-        time.sleep(0.25)
-    text = panel.inner_text()
+    text = _wait_for_text(panel, "prediction:", "no prediction appeared", timeout_s=30)
     digit = text.split("prediction:")[1].split()[0]
     assert digit.isdigit() and "sure" in text
     wait_idle(page)
