@@ -1,8 +1,8 @@
 """Figures specific to lessons 00-04: the lesson map, the timeline, kernel/image pairs, gradient
 checks, parameter counts, activation statistics, class balance and pixel-value histograms.
 
-Generic plots (training curves, filters and feature maps of a trained model, confusion matrices)
-live in :mod:`lenet_course.plots`. Every function here takes finished data and an optional ``ax``
+Generic plots (training curves, digit grids, filters and feature maps of a trained model,
+confusion matrices, the timeline itself) live in :mod:`lenet_course.plots` and are reused here. Every function here takes finished data and an optional ``ax``
 (or ``axes``), draws, and returns what it drew; none calls ``plt.show()``, so the same code works
 inline in a notebook, in a test with the Agg backend, and inside a widget.
 """
@@ -17,19 +17,10 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from . import plots
 from .history import EVENTS, Event, timeline
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def _to_numpy(x) -> np.ndarray:
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
+from .plots import _array as _to_numpy
+from .plots import _axes
 
 
 def plot_lesson_map(lessons: Sequence[tuple[str, str, str]], ax: Axes | None = None, current: str | None = None) -> Axes:
@@ -63,26 +54,15 @@ def plot_lesson_map(lessons: Sequence[tuple[str, str, str]], ax: Axes | None = N
 
 
 def plot_timeline(events: Iterable[Event | tuple[int, str, str]] = EVENTS, ax: Axes | None = None) -> Axes:
-    """Events on a year axis, titles alternating above and below the line so they do not collide."""
+    """The history events on a year axis, drawn by :func:`lenet_course.plots.plot_timeline`.
+
+    Only years and titles go into the figure (the lesson prints the details beside it, where long
+    sentences read better); events are validated and ordered by :func:`~lenet_course.history.timeline`.
+    """
     items = timeline(events)
     if not items:
         raise ValueError("no events to draw")
-    ax = _axes(ax, (11, 3.2))
-    years = [e.year for e in items]
-    lo, hi = min(years) - 2, max(years) + 2
-    ax.axhline(0, color="#444", linewidth=1.5, zorder=1)
-    for i, e in enumerate(items):
-        up = i % 2 == 0
-        y = 1.0 if up else -1.0
-        ax.vlines(e.year, 0, y * 0.75, color="#1f77b4", linewidth=1)
-        ax.scatter([e.year], [0], s=60, color="#1f77b4", zorder=2)
-        ax.text(e.year, y * 0.8, f"{e.year}\n{textwrap.fill(e.title, 18)}", ha="center",
-                va="bottom" if up else "top", fontsize=10)
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(-2.0, 2.0)
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
+    ax = plots.plot_timeline([(e.year, e.title, "") for e in items], ax=ax)
     ax.set_title("From back-propagation to LeNet and beyond")
     return ax
 

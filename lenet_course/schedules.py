@@ -159,7 +159,8 @@ def formula_with_values(p: PolicyParams, it: int | None = None) -> str:
     text = FORMULAS[p.lr_policy]
     subs = {
         "base_lr": f"{p.base_lr:g}",
-        "gamma": f"{p.gamma:g}" if p.gamma is not None else "gamma",
+        # a negative gamma (a decaying sigmoid) in parentheses: "exp(-(-0.002) * ...)", not "exp(--0.002 ...)"
+        "gamma": (f"({p.gamma:g})" if p.gamma < 0 else f"{p.gamma:g}") if p.gamma is not None else "gamma",
         "power": f"{p.power:g}" if p.power is not None else "power",
         "stepsize": str(p.stepsize),
         "max_iter": str(p.max_iter),

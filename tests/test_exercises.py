@@ -63,8 +63,9 @@ WRONG = [
 ]
 
 
-def test_every_registered_exercise_has_a_right_answer_here():
-    assert set(RIGHT) == set(_REGISTRY)
+def test_every_exercise_of_lessons_00_to_04_has_a_right_answer_here():
+    # lessons 05-07 register theirs from lenet_course.exercises_training, tested with that module
+    assert set(RIGHT) == {e for e in _REGISTRY if e[:2] in ("00", "01", "02", "03", "04")}
 
 
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT))

@@ -16,7 +16,7 @@ from lenet_course import backprop as bp
 from lenet_course import lesson_plots as lp
 from lenet_course.course import LESSONS
 from lenet_course.history import EVENTS
-from lenet_course.initialization import SCHEMES, activation_stats, init_weights_
+from lenet_course.initialization import SCHEMES, ActivationStats, activation_stats, init_weights_
 from lenet_course.models import C3_TABLE, CaffeLeNet
 
 
@@ -97,15 +97,21 @@ def test_parameter_counts_bars_and_labels():
 
 
 def test_activation_stats_plot_lines_follow_the_data():
-    x = torch.rand(8, 1, 28, 28)
+    x = torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     stats = {s: activation_stats(init_weights_(CaffeLeNet(), s, value=0.01), x) for s in SCHEMES}
     fig, axes = plt.subplots(1, 2)
     lp.plot_activation_stats(stats, ax=axes[0])
-    lp.plot_activation_stats(stats, ax=axes[1], field="unit_spread")
     assert len(axes[0].lines) == len(SCHEMES)
     assert np.allclose(axes[0].lines[0].get_ydata(), [r.std for r in stats[SCHEMES[0]]])
-    assert axes[0].get_yscale() == "log" and axes[1].get_yscale() == "symlog"  # constant: zero spread
+    assert axes[0].get_yscale() == "log"
+    # an exact zero (no spread at all) cannot go on a log axis: the plot switches to symlog
+    zero = {"a": [ActivationStats("conv1", "Conv2d", (1,), 0.0, 1.0, 0.0, 0.0)],
+            "b": [ActivationStats("conv1", "Conv2d", (1,), 0.0, 1.0, 0.0, 0.5)]}
+    lp.plot_activation_stats(zero, ax=axes[1], field="unit_spread")
+    assert axes[1].get_yscale() == "symlog" and axes[1].get_ylim()[0] == 0
     _png(fig)
+    with pytest.raises(ValueError, match="reports layers"):
+        lp.plot_activation_stats({"a": zero["a"], "b": stats["xavier"]})
 
 
 def test_class_balance_counts():
