@@ -5,13 +5,14 @@ same losses as without, up to float rounding (``tests/test_speed_equivalence.py`
 Measured on 2 CPU cores for CaffeLeNet at batch 64 (``benchmarks/train_speed.py``):
 
 - channels-last weights: oneDNN's NHWC convolutions and max-pooling are much faster than NCHW
-  (NCHW max-pooling alone was ~20% of a step); training ~1.5x, evaluation ~2.4x.
+  (NCHW max-pooling alone was ~20% of a step); training ~1.4x, evaluation ~2.4x.
 - keeping freed memory in the heap (glibc only): a step allocates a few MB of activations and
   gradients; by default glibc returns such blocks to the OS and page-faults them back every step
   (hundreds of faults per step); ~1.2x more training throughput.
 
-Tried and dropped (no gain on 2 cores, see the benchmark): conv1 as unfold + matmul, ip1 as a
-4x4 convolution, splitting each batch over two single-threaded workers, a flattened optimizer.
+Measured and dropped (slower, or under 1%): conv1 as unfold + matmul, conv1 + pool1 as four
+stride-2 convolutions, ip1 as a 4x4 convolution, each batch split over two single-threaded
+workers, a flattened or in-place optimizer step, ``torch.compile`` (~23 s to compile, no faster).
 """
 
 from __future__ import annotations

@@ -43,14 +43,18 @@ def _wait_for_text(locator, text: str, what: str, timeout_s: float = 60.0) -> st
     return shown
 
 
-def _open_and_run(page, lab, lesson: str) -> None:
+def _open_and_run(page, lab, lesson: str, screenshot_dir: Path) -> None:
+    """Run the whole lesson (as test_lessons does for the others) and keep its screenshot."""
     open_notebook(page, lab, f"notebooks/{lesson}")
     run_all_cells(page)
-    assert not error_outputs(page), error_outputs(page)
+    errors = error_outputs(page)
+    wait_idle(page, settle_s=0.5)
+    page.screenshot(path=str(screenshot_dir / f"{Path(lesson).stem}.png"))
+    assert not errors, f"{lesson} shows error output:\n" + "\n---\n".join(errors)
 
 
 def test_lr_and_gamma_sliders_redraw_the_schedule(lab, page, screenshot_dir: Path):
-    _open_and_run(page, lab, "05_learning_rate_policies.ipynb")
+    _open_and_run(page, lab, "05_learning_rate_policies.ipynb", screenshot_dir)
     panel = page.locator(".lenet-schedule-explorer").first
     panel.scroll_into_view_if_needed()
     image = panel.locator("img").first
@@ -69,7 +73,7 @@ def test_lr_and_gamma_sliders_redraw_the_schedule(lab, page, screenshot_dir: Pat
 
 
 def test_training_panel_trains_and_stops(lab, page, screenshot_dir: Path):
-    _open_and_run(page, lab, "06_training_lenet.ipynb")
+    _open_and_run(page, lab, "06_training_lenet.ipynb", screenshot_dir)
     panel = page.locator(".lenet-training-panel").first
     panel.scroll_into_view_if_needed()
     image = panel.locator("img").first
@@ -90,7 +94,7 @@ def test_training_panel_trains_and_stops(lab, page, screenshot_dir: Path):
 
 
 def test_drawing_a_digit_gives_a_prediction(lab, page, screenshot_dir: Path):
-    _open_and_run(page, lab, "07_inspecting_tut2_model.ipynb")
+    _open_and_run(page, lab, "07_inspecting_tut2_model.ipynb", screenshot_dir)
     panel = page.locator(".lenet-draw-digit").first
     panel.scroll_into_view_if_needed()
     assert "draw a digit" in panel.inner_text()
