@@ -20,6 +20,8 @@ def test_lesson_runs_in_the_browser(lesson, lab, page, screenshot_dir: Path):
     run_all_cells(page)
     errors = error_outputs(page)
     wait_idle(page, settle_s=0.5)
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.scrollToItem(0, 'start')")
+    page.wait_for_timeout(500)  # the title and objectives, not the last exercise
     page.screenshot(path=str(screenshot_dir / f"{Path(lesson).stem}.png"), full_page=False)
     assert not errors, f"{lesson} shows error output:\n" + "\n---\n".join(errors)
 

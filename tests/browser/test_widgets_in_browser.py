@@ -78,8 +78,13 @@ def test_training_panel_trains_and_stops(lab, page, screenshot_dir: Path):
     panel.scroll_into_view_if_needed()
     image = panel.locator("img").first
     status = panel.locator(".widget-html").last
-    # A long run, so that Stop has something to stop.
-    _drag(page, _slider(panel, "iterations").locator(".noUi-handle"), 400)
+    # A long run, so that Stop has something to stop: type it into the slider's readout.
+    readout = _slider(panel, "iterations").locator(".widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("5000")
+    page.keyboard.press("Enter")
+    _wait_for_text(readout, "5000", "the iterations slider did not take 5000", timeout_s=10)
     before_png = image.screenshot()
     panel.get_by_role("button", name="Train").click()
     _wait_for_text(status, "training... iteration", "training never reported progress")
