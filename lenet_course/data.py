@@ -317,9 +317,13 @@ class LoaderBatches:
         return len(self.dataset) // self.batch_size
 
     def _loader(self, indices: list[int], batch_size: int, drop_last: bool):
+        # The DataLoader draws a base seed for its workers when an iterator starts; from its own
+        # generator, not torch's global one, so that restarting mid-epoch (a resume) leaves the
+        # global stream that the random transforms use exactly where the snapshot saved it.
+        seeds = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
         return torch.utils.data.DataLoader(
             self.dataset, batch_size=batch_size, sampler=indices, drop_last=drop_last,
-            num_workers=self.num_workers, pin_memory=self.device.type == "cuda",
+            num_workers=self.num_workers, pin_memory=self.device.type == "cuda", generator=seeds,
         )
 
     def next_batch(self) -> tuple[Tensor, Tensor]:

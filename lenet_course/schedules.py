@@ -108,7 +108,9 @@ def lr_at(it: int, p: PolicyParams) -> float:
         # Caffe advances current_step while iter >= stepvalue[current_step].
         return base * p.gamma ** sum(1 for v in p.stepvalue if it >= v)
     if policy == "poly":
-        return base * (1.0 - it / p.max_iter) ** p.power
+        # Caffe never runs past max_iter; clamp so that iterations beyond it give 0, not a
+        # rising (even power) or complex (fractional power) rate.
+        return base * max(0.0, 1.0 - it / p.max_iter) ** p.power
     # sigmoid
     return base * (1.0 / (1.0 + math.exp(-p.gamma * (it - p.stepsize))))
 
@@ -133,7 +135,7 @@ def lr_curve(iters: np.ndarray | Sequence[int], p: PolicyParams) -> np.ndarray:
             steps = np.searchsorted(np.asarray(p.stepvalue, dtype=np.float64), it, side="right")
             out = base * np.power(p.gamma, steps)
         elif policy == "poly":
-            out = base * np.power(1.0 - it / p.max_iter, p.power)
+            out = base * np.power(np.maximum(0.0, 1.0 - it / p.max_iter), p.power)
         else:
             out = base / (1.0 + np.exp(-p.gamma * (it - p.stepsize)))
     return out

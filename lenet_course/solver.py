@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .checkpoints import atomic_save, load_weights, safe_load, save_weights
+from .checkpoints import CheckpointError, atomic_save, load_weights, safe_load, save_weights
 from .config import SolverConfig
 from .data import BatchSource, LoaderBatches, TensorBatches, pick_device
 from .optim import make_optimizer, set_rate
@@ -232,6 +232,17 @@ class Solver:
             callback(info)
         return info
 
+    def _tests_now(self, cfg: SolverConfig) -> bool:
+        """Whether this iteration is a test point (test_interval or test_iter 0 turns tests off)."""
+        return bool(cfg.test_interval and cfg.test_iter and self.iter % cfg.test_interval == 0)
+
+    def _flush(self) -> list[float]:
+        """Read the losses still on the device (one sync) and stop the run if any diverged."""
+        first = self._recorder.pending_meta[0][0] if self._recorder.pending_meta else self.iter
+        values = self._recorder.flush()
+        self._check_divergence(values, first)
+        return values
+
     def _check_divergence(self, values: list[float], first_it: int) -> None:
         for offset, value in enumerate(values):
             if not math.isfinite(value) or value > DIVERGENCE_LOSS:
@@ -249,11 +260,11 @@ class Solver:
         self._stop_requested, self.stop_reason = False, ""
         bar = self._progress_bar(iters)
         self.model.train()
-        started = time.perf_counter()
+        mark_time, mark_iter = time.perf_counter(), self.iter  # for iter/s between display lines
         try:
             while self.iter < stop_at and not self._stop_requested:
                 cfg = self.cfg
-                if cfg.test_interval and self.iter % cfg.test_interval == 0 and (self.iter > 0 or cfg.test_initialization):
+                if self._tests_now(cfg) and (self.iter > 0 or cfg.test_initialization):
                     self.test()
                 rate = lr_at(self.iter, cfg)
                 loss = self._train_step(rate)
@@ -263,19 +274,18 @@ class Solver:
                     for callback in self.on_step:
                         callback(info)
                 if cfg.display and self.iter % cfg.display == 0:
-                    first = self._recorder.pending_meta[0][0] if self._recorder.pending_meta else self.iter
-                    values = self._recorder.flush()
-                    self._check_divergence(values, first)
+                    values = self._flush()
                     if self.log and values:
-                        rate_s = (self.iter + 1 - (stop_at - iters)) / max(time.perf_counter() - started, 1e-9)
-                        self.log(f"Iteration {self.iter} ({rate_s:.1f} iter/s), loss = {values[-1]:.4f}, lr = {rate:.6g}")
+                        now, done = time.perf_counter(), self.iter + 1 - mark_iter
+                        speed = f" ({done / max(now - mark_time, 1e-9):.1f} iter/s)" if done > 1 else ""
+                        self.log(f"Iteration {self.iter}{speed}, loss = {values[-1]:.4f}, lr = {rate:.6g}")
+                        mark_time, mark_iter = now, self.iter + 1
                 self.iter += 1
                 if bar is not None:
                     bar.update(1)
                 if cfg.snapshot and self.iter % cfg.snapshot == 0:
                     self.snapshot()
-            first = self._recorder.pending_meta[0][0] if self._recorder.pending_meta else self.iter
-            self._check_divergence(self._recorder.flush(), first)
+            self._flush()
         finally:
             if bar is not None:
                 bar.close()
@@ -291,13 +301,14 @@ class Solver:
         self.step(max(0, target - self.iter))
         if not self.stop_reason:
             cfg = self.cfg
-            if cfg.test_interval and self.iter % cfg.test_interval == 0:
+            if self._tests_now(cfg):
                 self.test()
             if cfg.snapshot and self.iter % cfg.snapshot != 0:
                 self.snapshot()
         return self.history()
 
     def history(self) -> History:
+        self._flush()  # every loss that reaches the history is checked for divergence first
         return self._recorder.history(self.stop_reason)
 
     def _progress_bar(self, total: int):
@@ -336,6 +347,11 @@ class Solver:
         """Continue from a snapshot: weights, momentum history, data position, RNG, history."""
         state_path = Path(state_path)
         state = safe_load(state_path, map_location="cpu")
+        if not isinstance(state, dict) or "weights" not in state or "optimizer" not in state:
+            raise CheckpointError(
+                f"{state_path} is not a solver-state snapshot (it looks like a weights file); pass "
+                "the matching .solverstate.pt written beside it, e.g. lenet_iter_5000.solverstate.pt"
+            )
         load_weights(self.model, state_path.parent / state["weights"], map_location=self.device)
         self.optimizer.load_state_dict(state["optimizer"])
         self.train_data.load_state_dict(state["train_data"])

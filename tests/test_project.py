@@ -1,7 +1,7 @@
 """The project's own promises: the shipped model, and one dependency list for pip and conda."""
 
 import re
-import tomllib
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +9,11 @@ import pytest
 from lenet_course.checkpoints import ASSETS_DIR, load_model, sha256_of, shipped_checksums
 from lenet_course.evaluate import evaluate
 from lenet_course.models import TutLeNet
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,7 +34,7 @@ def test_assets_readme_holds_the_command_that_made_it():
 
 
 def _names(requirements):
-    return {re.split(r"[<>=!~\[ ]", r.strip(), maxsplit=1)[0].lower() for r in requirements}
+    return {re.split(r"[<>=!~\[ ;]", r.strip(), maxsplit=1)[0].lower() for r in requirements}
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():

@@ -112,3 +112,11 @@ def test_negative_iteration_is_rejected():
 
 def test_policies_list_is_caffes():
     assert POLICIES == ("fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid")
+
+
+@pytest.mark.parametrize("power", [0.75, 2.0])
+def test_poly_is_zero_past_max_iter(power):
+    config = cfg("poly", power=power).replace(max_iter=100)
+    assert lr_at(100, config) == 0.0
+    assert lr_at(150, config) == 0.0 and isinstance(lr_at(150, config), float)
+    np.testing.assert_array_equal(lr_curve([100, 150, 400], config), [0.0, 0.0, 0.0])

@@ -42,7 +42,8 @@ def test_counts_iterations_like_caffe(small_train, small_test, tmp_path):
     assert history.test_accuracy.shape == history.test_loss.shape == (4,)
     assert np.all((history.test_accuracy >= 0) & (history.test_accuracy <= 1))
     display = [line for line in lines if line.startswith("Iteration") and "loss =" in line and "Testing" not in line]
-    assert [int(line.split()[1]) for line in display] == [0, 5, 10, 15, 20, 25]
+    assert [int(line.split()[1].rstrip(",")) for line in display] == [0, 5, 10, 15, 20, 25]
+    assert "iter/s" not in display[0] and all("iter/s)" in line for line in display[1:])
     assert "lr = 0.00992565" not in "".join(display)  # lr shown is this run's, at iteration 25:
     assert f"lr = {lr_at(25, solver.cfg):.6g}" in display[-1]
     # snapshots at 20 (a multiple of snapshot) and at the end (30), as Caffe's snapshot_after_train
@@ -143,3 +144,47 @@ def test_history_tensor_round_trip():
     back = History.from_tensors(h.to_tensors())
     for key, value in h.arrays().items():
         np.testing.assert_array_equal(getattr(back, key), value)
+
+
+def test_resume_with_augmentation_is_bit_identical(mnist_root, small_test, tmp_path):
+    """The DataLoader path: random transforms draw from the global RNG the snapshot restores."""
+    from lenet_course.data import LoaderBatches
+
+    def solver(folder, model):
+        cfg = SolverConfig(max_iter=12, test_interval=0, display=0, snapshot=0, train_batch_size=16,
+                           snapshot_prefix=str(folder / "aug"), random_seed=3)
+        train = LoaderBatches(scale="meanstd", batch_size=16, seed=3, augment=True, device="cpu",
+                              root=mnist_root, limit=256)
+        test = TensorBatches("test", scale="meanstd", shuffle=False, device="cpu", data=small_test)
+        return Solver(model, cfg, train, test, device="cpu", log=None, progress=False)
+
+    seed_everything(5)
+    straight = solver(tmp_path / "a", TutLeNet())
+    full = straight.solve()
+
+    seed_everything(5)
+    first = solver(tmp_path / "b", TutLeNet())
+    first.step(6)
+    _, state_path = first.snapshot()
+    torch.manual_seed(999)
+    resumed = solver(tmp_path / "b", TutLeNet())
+    resumed.restore(state_path)
+    np.testing.assert_array_equal(resumed.solve().loss, full.loss)
+    for key, value in straight.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[key]), key
+
+
+def test_restore_names_the_file_it_needs(small_train, small_test, tmp_path):
+    from lenet_course.checkpoints import CheckpointError
+
+    solver = make_solver(small_train, small_test, tmp_path, max_iter=2, test_interval=0, snapshot=2)
+    solver.solve()
+    weights, _ = solver.snapshot_paths(2)
+    with pytest.raises(CheckpointError, match="not a solver-state snapshot.*solverstate.pt"):
+        make_solver(small_train, small_test, tmp_path).restore(weights)
+
+
+def test_test_iter_zero_turns_testing_off(small_train, small_test, tmp_path):
+    solver = make_solver(small_train, small_test, tmp_path, max_iter=12, test_iter=0, test_interval=5)
+    history = solver.solve()
+    assert solver.iter == 12 and history.test_iteration.size == 0
