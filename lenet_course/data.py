@@ -146,10 +146,14 @@ def load_mnist(
     return images, labels
 
 
-def scale_images(images: Tensor, scale: str) -> Tensor:
-    """uint8 pixels -> float32 [N, 1, 28, 28] model input, with the named scaling."""
+def _check_scale(scale: str) -> None:
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+
+
+def scale_images(images: Tensor, scale: str) -> Tensor:
+    """uint8 pixels -> float32 [N, 1, 28, 28] model input, with the named scaling."""
+    _check_scale(scale)
     x = images.to(torch.float32)
     if x.dim() == 3:
         x = x.unsqueeze(1)
@@ -191,15 +195,63 @@ class BatchSource(Protocol):
     def __len__(self) -> int: ...
 
 
+def _epoch_generator(seed: int, epoch: int) -> torch.Generator:
+    """A generator that depends on (seed, epoch) alone, so resuming mid-run is exact."""
+    return torch.Generator().manual_seed(seed * 100_003 + epoch)
+
+
 def _epoch_order(n: int, seed: int, epoch: int, shuffle: bool) -> Tensor:
-    """The sample order of one epoch: a function of (seed, epoch) alone, so resuming is exact."""
+    """The sample order of one epoch."""
     if not shuffle:
         return torch.arange(n)
-    g = torch.Generator().manual_seed(seed * 100_003 + epoch)
-    return torch.randperm(n, generator=g)
+    return torch.randperm(n, generator=_epoch_generator(seed, epoch))
 
 
-class TensorBatches:
+class _EpochCursor:
+    """Where a training stream stands: (seed, epoch, position in the epoch's order).
+
+    Both batch sources keep it the same way, so a solver snapshot resumes either one exactly.
+    Subclasses rebuild their per-epoch stream in ``_restart``.
+    """
+
+    size: int  # samples in the split
+
+    def _setup(self, *, scale: str, batch_size: int, shuffle: bool, seed: int, device, size: int) -> None:
+        _check_scale(scale)
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        if batch_size > size:
+            raise ValueError(f"batch_size {batch_size} exceeds the {size} samples")
+        self.device = torch.device(device) if device is not None else pick_device()
+        self.scale, self.batch_size, self.shuffle, self.seed, self.size = scale, batch_size, shuffle, seed, size
+        self.epoch, self.position = 0, 0
+        self._restart()
+
+    def _restart(self) -> None:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        """Training batches per epoch."""
+        return self.size // self.batch_size
+
+    def _next_start(self) -> int:
+        """Where the next training batch starts in this epoch's order; a new epoch when no full batch is left."""
+        if self.position + self.batch_size > self.size:
+            self.epoch, self.position = self.epoch + 1, 0
+            self._restart()
+        start = self.position
+        self.position += self.batch_size
+        return start
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
+        self._restart()
+
+
+class TensorBatches(_EpochCursor):
     """A split held as one uint8 tensor on ``device``; batches are sliced, then scaled.
 
     Batches never cross an epoch boundary; the last partial batch of an epoch is dropped in
@@ -219,49 +271,31 @@ class TensorBatches:
         limit: int | None = None,
         data: tuple[Tensor, Tensor] | None = None,
     ) -> None:
-        if scale not in SCALES:
-            raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
-        if batch_size <= 0:
-            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        _check_scale(scale)
         images, labels = data if data is not None else load_mnist(split, root)
         if limit is not None:
             images, labels = images[:limit], labels[:limit]
-        self.device = torch.device(device) if device is not None else pick_device()
+        self._setup(scale=scale, batch_size=batch_size, shuffle=shuffle, seed=seed, device=device,
+                    size=len(labels))
         self.images = images.to(self.device).unsqueeze(1).contiguous()  # [N, 1, 28, 28] uint8
         self.labels = labels.to(self.device)
-        self.scale, self.batch_size, self.shuffle, self.seed = scale, batch_size, shuffle, seed
-        if batch_size > len(self.labels):
-            raise ValueError(f"batch_size {batch_size} exceeds the {len(self.labels)} samples")
-        self.epoch, self.position = 0, 0
-        self._order: Tensor | None = None
 
-    def __len__(self) -> int:
-        """Training batches per epoch."""
-        return len(self.labels) // self.batch_size
+    def _restart(self) -> None:
+        self._order: Tensor | None = None
 
     def _scaled(self, idx: Tensor | slice) -> tuple[Tensor, Tensor]:
         return scale_images(self.images[idx], self.scale), self.labels[idx]
 
     def next_batch(self) -> tuple[Tensor, Tensor]:
-        if self.position + self.batch_size > len(self.labels):
-            self.epoch, self.position, self._order = self.epoch + 1, 0, None
+        start = self._next_start()
         if self._order is None:
-            self._order = _epoch_order(len(self.labels), self.seed, self.epoch, self.shuffle).to(self.device)
-        idx = self._order[self.position : self.position + self.batch_size]
-        self.position += self.batch_size
-        return self._scaled(idx)
+            self._order = _epoch_order(self.size, self.seed, self.epoch, self.shuffle).to(self.device)
+        return self._scaled(self._order[start : start + self.batch_size])
 
     def iter_epoch(self, batch_size: int | None = None) -> Iterator[tuple[Tensor, Tensor]]:
         bs = batch_size or self.batch_size
-        for start in range(0, len(self.labels), bs):
+        for start in range(0, self.size, bs):
             yield self._scaled(slice(start, start + bs))
-
-    def state_dict(self) -> dict:
-        return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
-        self._order = None
 
 
 def _to_caffe_scale(x: Tensor) -> Tensor:
@@ -269,7 +303,7 @@ def _to_caffe_scale(x: Tensor) -> Tensor:
     return x * (255.0 * CAFFE_SCALE)
 
 
-class LoaderBatches:
+class LoaderBatches(_EpochCursor):
     """torchvision ``MNIST`` through a ``DataLoader``, for per-sample transforms (augmentation).
 
     Same interface as :class:`TensorBatches`. The epoch order comes from the same seeded
@@ -292,8 +326,7 @@ class LoaderBatches:
     ) -> None:
         from torchvision import datasets, transforms  # imported only on this path
 
-        if scale not in SCALES:
-            raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        _check_scale(scale)
         base = ensure_mnist(root)
         steps = []
         if augment:
@@ -307,42 +340,31 @@ class LoaderBatches:
                                       transform=transforms.Compose(steps))
         if limit is not None:
             self.dataset = torch.utils.data.Subset(self.dataset, range(min(limit, len(self.dataset))))
-        self.device = torch.device(device) if device is not None else pick_device()
-        self.scale, self.batch_size, self.shuffle, self.seed = scale, batch_size, shuffle, seed
         self.augment, self.num_workers = augment, num_workers
-        self.epoch, self.position = 0, 0
-        self._iter: Iterator | None = None
+        self._setup(scale=scale, batch_size=batch_size, shuffle=shuffle, seed=seed, device=device,
+                    size=len(self.dataset))
 
-    def __len__(self) -> int:
-        return len(self.dataset) // self.batch_size
+    def _restart(self) -> None:
+        self._iter: Iterator | None = None
 
     def _loader(self, indices: list[int], batch_size: int, drop_last: bool):
         # The DataLoader draws a base seed for its workers when an iterator starts; from its own
         # generator, not torch's global one, so that restarting mid-epoch (a resume) leaves the
         # global stream that the random transforms use exactly where the snapshot saved it.
-        seeds = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        seeds = _epoch_generator(self.seed, self.epoch)
         return torch.utils.data.DataLoader(
             self.dataset, batch_size=batch_size, sampler=indices, drop_last=drop_last,
             num_workers=self.num_workers, pin_memory=self.device.type == "cuda", generator=seeds,
         )
 
     def next_batch(self) -> tuple[Tensor, Tensor]:
-        if self.position + self.batch_size > len(self.dataset):
-            self.epoch, self.position, self._iter = self.epoch + 1, 0, None
+        start = self._next_start()
         if self._iter is None:
-            order = _epoch_order(len(self.dataset), self.seed, self.epoch, self.shuffle)
-            self._iter = iter(self._loader(order[self.position :].tolist(), self.batch_size, True))
+            order = _epoch_order(self.size, self.seed, self.epoch, self.shuffle)
+            self._iter = iter(self._loader(order[start:].tolist(), self.batch_size, True))
         x, y = next(self._iter)
-        self.position += self.batch_size
         return x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
 
     def iter_epoch(self, batch_size: int | None = None) -> Iterator[tuple[Tensor, Tensor]]:
-        for x, y in self._loader(list(range(len(self.dataset))), batch_size or self.batch_size, False):
+        for x, y in self._loader(list(range(self.size)), batch_size or self.batch_size, False):
             yield x.to(self.device), y.to(self.device)
-
-    def state_dict(self) -> dict:
-        return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
-        self._iter = None

@@ -73,8 +73,7 @@ class History:
 
     def to_tensors(self) -> dict:
         """As tensors, so a solver-state file stays loadable with ``weights_only=True``."""
-        out = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.arrays().items()}
-        return out
+        return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.arrays().items()}
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "stop_reason"}

@@ -53,10 +53,21 @@ def _open_and_run(page, lab, lesson: str, screenshot_dir: Path) -> None:
     assert not errors, f"{lesson} shows error output:\n" + "\n---\n".join(errors)
 
 
-def test_lr_and_gamma_sliders_redraw_the_schedule(lab, page, screenshot_dir: Path):
-    _open_and_run(page, lab, "05_learning_rate_policies.ipynb", screenshot_dir)
-    panel = page.locator(".lenet-schedule-explorer").first
+def _open_panel(page, lab, lesson: str, css_class: str, screenshot_dir: Path):
+    """Run the lesson, then bring its panel (found by the class the library gives it) into view."""
+    _open_and_run(page, lab, lesson, screenshot_dir)
+    panel = page.locator(f".{css_class}").first
     panel.scroll_into_view_if_needed()
+    return panel
+
+
+def _screenshot_when_idle(page, path: Path) -> None:
+    wait_idle(page)
+    page.screenshot(path=str(path))
+
+
+def test_lr_and_gamma_sliders_redraw_the_schedule(lab, page, screenshot_dir: Path):
+    panel = _open_panel(page, lab, "05_learning_rate_policies.ipynb", "lenet-schedule-explorer", screenshot_dir)
     image = panel.locator("img").first
     for label, dx in (("gamma", 60), ("base_lr", -50)):
         slider = _slider(panel, label)
@@ -68,14 +79,11 @@ def test_lr_and_gamma_sliders_redraw_the_schedule(lab, page, screenshot_dir: Pat
         assert after_value != before_value and after_png != before_png
     formula = panel.inner_text()
     assert "lr(" in formula or "base_lr" in formula
-    wait_idle(page)
-    page.screenshot(path=str(screenshot_dir / "05_schedule_explorer_dragged.png"))
+    _screenshot_when_idle(page, screenshot_dir / "05_schedule_explorer_dragged.png")
 
 
 def test_training_panel_trains_and_stops(lab, page, screenshot_dir: Path):
-    _open_and_run(page, lab, "06_training_lenet.ipynb", screenshot_dir)
-    panel = page.locator(".lenet-training-panel").first
-    panel.scroll_into_view_if_needed()
+    panel = _open_panel(page, lab, "06_training_lenet.ipynb", "lenet-training-panel", screenshot_dir)
     image = panel.locator("img").first
     status = panel.locator(".widget-html").last
     # A long run, so that Stop has something to stop: type it into the slider's readout.
@@ -94,14 +102,11 @@ def test_training_panel_trains_and_stops(lab, page, screenshot_dir: Path):
     assert "test accuracy" in shown
     assert image.screenshot() != before_png  # the curves grew
     assert panel.get_by_role("button", name="Train").is_enabled()
-    wait_idle(page)
-    page.screenshot(path=str(screenshot_dir / "06_training_panel_stopped.png"))
+    _screenshot_when_idle(page, screenshot_dir / "06_training_panel_stopped.png")
 
 
 def test_drawing_a_digit_gives_a_prediction(lab, page, screenshot_dir: Path):
-    _open_and_run(page, lab, "07_inspecting_tut2_model.ipynb", screenshot_dir)
-    panel = page.locator(".lenet-draw-digit").first
-    panel.scroll_into_view_if_needed()
+    panel = _open_panel(page, lab, "07_inspecting_tut2_model.ipynb", "lenet-draw-digit", screenshot_dir)
     assert "draw a digit" in panel.inner_text()
     canvas = panel.locator("canvas").last
     box = canvas.bounding_box()
@@ -116,5 +121,4 @@ def test_drawing_a_digit_gives_a_prediction(lab, page, screenshot_dir: Path):
     text = _wait_for_text(panel, "prediction:", "no prediction appeared", timeout_s=30)
     digit = text.split("prediction:")[1].split()[0]
     assert digit.isdigit() and "sure" in text
-    wait_idle(page)
-    page.screenshot(path=str(screenshot_dir / "07_draw_digit.png"))
+    _screenshot_when_idle(page, screenshot_dir / "07_draw_digit.png")
