@@ -146,7 +146,8 @@ class Solver:
     Callbacks ``on_step(StepInfo)`` and ``on_test(TestInfo)`` let plots and widgets follow along;
     ``request_stop()`` ends the run after the current iteration, leaving the model usable.
     ``cfg`` may be replaced between iterations (``update_config``): the next iteration uses it.
-    ``fast`` (default) applies :func:`lenet_course.speed.make_fast` to the model on the CPU.
+    ``fast`` (default) applies :func:`lenet_course.speed.make_fast` to the model on the CPU and
+    lets :class:`~lenet_course.optim.CaffeSGD` use torch's fused kernel.
     """
 
     def __init__(
@@ -175,7 +176,7 @@ class Solver:
         if test_data is None:
             test_data = test_source(model, self.cfg, self.device, root)
         self.train_data, self.test_data = train_data, test_data
-        self.optimizer = make_optimizer(self.model, self.cfg)
+        self.optimizer = make_optimizer(self.model, self.cfg, fused=None if fast else False)
         self.iter = 0
         self.on_step = [on_step] if callable(on_step) else list(on_step)
         self.on_test = [on_test] if callable(on_test) else list(on_test)

@@ -4,13 +4,18 @@ from torch import nn
 
 from lenet_course.config import SolverConfig
 from lenet_course.models import CaffeLeNet, TutLeNet
+from lenet_course import optim
 from lenet_course.optim import CaffeSGD, caffe_param_groups, make_optimizer, set_rate
 
+needs_fused = pytest.mark.skipif(not optim._HAS_FUSED_SGD, reason="this torch has no fused SGD kernel")
+BOTH_PATHS = [False, pytest.param(True, marks=needs_fused)]
 
-def test_two_steps_by_hand():
+
+@pytest.mark.parametrize("fused", BOTH_PATHS)
+def test_two_steps_by_hand(fused):
     # w0 = 1, grads 0.5 then -0.25; lr 0.1 then 0.05; momentum 0.9; weight_decay 0.01; lr_mult 2.
     w = nn.Parameter(torch.tensor([1.0], dtype=torch.float64))
-    opt = CaffeSGD([{"params": [w], "lr_mult": 2.0}], lr=0.1, momentum=0.9, weight_decay=0.01)
+    opt = CaffeSGD([{"params": [w], "lr_mult": 2.0}], lr=0.1, momentum=0.9, weight_decay=0.01, fused=fused)
     w.grad = torch.tensor([0.5], dtype=torch.float64)
     opt.step()
     g1 = 0.5 + 0.01 * 1.0  # 0.51
@@ -105,3 +110,52 @@ def test_make_optimizer_and_set_rate(kind, cls):
 def test_rejects_negative_hyperparameters():
     with pytest.raises(ValueError, match="must be >= 0"):
         CaffeSGD([nn.Parameter(torch.zeros(1))], lr=-1.0)
+
+
+def _run_updates(fused: bool, grad_format=torch.channels_last, steps: int = 8):
+    """Weights and histories of a channels-last CaffeLeNet after ``steps`` updates whose rate,
+    momentum and gradients change every step (the inv policy changes the rate every iteration)."""
+    torch.manual_seed(0)
+    model = CaffeLeNet().to(memory_format=torch.channels_last)
+    opt = CaffeSGD(caffe_param_groups(model), lr=0.01, momentum=0.9, weight_decay=5e-4, fused=fused)
+    g = torch.Generator().manual_seed(1)
+    for step in range(steps):
+        for group in opt.param_groups:
+            group["lr"], group["momentum"] = 0.01 / (1 + step), 0.9 - 0.05 * step
+        for p in model.parameters():
+            p.grad = torch.randn(p.shape, generator=g).contiguous(memory_format=grad_format if p.dim() == 4 else torch.contiguous_format)
+        opt.step()
+    return [p.detach().clone() for p in model.parameters()], [opt.state[p]["momentum_buffer"].clone() for p in model.parameters()]
+
+
+@needs_fused
+def test_fused_and_foreach_updates_agree():
+    fused, plain = _run_updates(True), _run_updates(False)
+    for a, b in zip(fused[0] + fused[1], plain[0] + plain[1]):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-9)  # one kernel rounds once where four passes round four times
+        assert a.stride() == b.stride()
+
+
+@needs_fused
+def test_fused_path_pairs_the_right_elements_when_layouts_differ():
+    # Channels-last weights with NCHW gradients: the fused kernel would pair elements by memory
+    # order; the optimizer must notice and take the per-tensor path.
+    mixed, plain = _run_updates(True, grad_format=torch.contiguous_format), _run_updates(False, grad_format=torch.contiguous_format)
+    for a, b in zip(mixed[0] + mixed[1], plain[0] + plain[1]):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-9)
+
+
+def test_fused_true_without_the_kernel_says_what_to_pass(monkeypatch):
+    monkeypatch.setattr(optim, "_HAS_FUSED_SGD", False)
+    with pytest.raises(RuntimeError, match="fused=None"):
+        CaffeSGD([nn.Parameter(torch.zeros(1))], fused=True)
+    assert CaffeSGD([nn.Parameter(torch.zeros(1))]).fused is False  # None: use it only where it exists
+
+
+def test_momentum_zero_takes_caffes_plain_step():
+    w = nn.Parameter(torch.tensor([1.0, -2.0]))
+    opt = CaffeSGD([w], lr=0.1, momentum=0.0, weight_decay=0.5)
+    w.grad = torch.tensor([1.0, 1.0])
+    opt.step()  # v = 0.1 * (g + 0.5 w); w -= v
+    torch.testing.assert_close(w.detach(), torch.tensor([1.0 - 0.1 * 1.5, -2.0 - 0.1 * 0.0]))
+    torch.testing.assert_close(opt.state[w]["momentum_buffer"], torch.tensor([0.15, 0.0]))

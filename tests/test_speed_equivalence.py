@@ -14,7 +14,7 @@ from lenet_course.data import TensorBatches
 from lenet_course.evaluate import evaluate
 from lenet_course.models import CaffeLeNet, TutLeNet
 from lenet_course.solver import Solver, seed_everything
-from lenet_course.speed import keep_freed_memory, make_fast, use_channels_last
+from lenet_course.speed import flatten, keep_freed_memory, make_fast, use_channels_last
 
 ITERS = 40
 
@@ -45,9 +45,12 @@ def _assert_same_run(run, ref) -> None:
     losses, weights = run
     ref_losses, ref_weights = ref
     assert len(losses) == len(ref_losses) == ITERS
-    np.testing.assert_allclose(losses, ref_losses, rtol=1e-5, atol=1e-6)  # seen: ~3e-7
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-5, atol=1e-6)  # seen: up to 1.4e-6
+    # Rounding differences start at 1 ulp and stay ~1e-8 for ~20 iterations; then a near-tie in a
+    # max-pool window can route one gradient elsewhere, which moves some weights by ~1e-5 (seen:
+    # 8.5e-6 on weights of size ~0.05). Losses above stay within 1.4e-6.
     for name, value in weights.items():
-        torch.testing.assert_close(value, ref_weights[name], rtol=1e-4, atol=1e-6, msg=name)
+        torch.testing.assert_close(value, ref_weights[name], rtol=1e-4, atol=5e-5, msg=name)
 
 
 @pytest.mark.parametrize("model_cls", [CaffeLeNet, TutLeNet])
@@ -130,3 +133,25 @@ def test_building_a_solver_does_not_import_dynamo():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_flatten_hands_a_channels_last_gradient_back_channels_last():
+    torch.manual_seed(0)
+    x = torch.randn(4, 5, 3, 3).contiguous(memory_format=torch.channels_last).requires_grad_()
+    x_plain = x.detach().contiguous().requires_grad_()
+    out, ref = flatten(x), torch.flatten(x_plain, 1)
+    assert out.shape == (4, 45) and torch.equal(out, ref)  # NCHW order: what linear layers expect
+    weights = torch.randn(45, 7)
+    (out @ weights).square().sum().backward()
+    (ref @ weights).square().sum().backward()
+    assert x.grad.is_contiguous(memory_format=torch.channels_last) and not x.grad.is_contiguous()
+    assert torch.equal(x.grad, x_plain.grad)
+
+
+def test_flatten_is_torch_flatten_where_layout_does_not_matter():
+    nchw = torch.randn(2, 3, 4, 4)
+    assert flatten(nchw).data_ptr() == nchw.data_ptr()  # a view, as torch.flatten gives
+    channels_last = nchw.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        assert torch.equal(flatten(channels_last), torch.flatten(channels_last, 1))
+    assert flatten(torch.randn(3, 8)).shape == (3, 8)
