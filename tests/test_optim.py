@@ -128,21 +128,25 @@ def _run_updates(fused: bool, grad_format=torch.channels_last, steps: int = 8):
     return [p.detach().clone() for p in model.parameters()], [opt.state[p]["momentum_buffer"].clone() for p in model.parameters()]
 
 
+def _assert_same_updates(run, reference) -> None:
+    """Weights and histories equal up to rounding (one kernel rounds once where four passes
+    round four times), laid out alike."""
+    for a, b in zip(run[0] + run[1], reference[0] + reference[1]):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-9)
+        assert a.stride() == b.stride()
+
+
 @needs_fused
 def test_fused_and_foreach_updates_agree():
-    fused, plain = _run_updates(True), _run_updates(False)
-    for a, b in zip(fused[0] + fused[1], plain[0] + plain[1]):
-        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-9)  # one kernel rounds once where four passes round four times
-        assert a.stride() == b.stride()
+    _assert_same_updates(_run_updates(True), _run_updates(False))
 
 
 @needs_fused
 def test_fused_path_pairs_the_right_elements_when_layouts_differ():
     # Channels-last weights with NCHW gradients: the fused kernel would pair elements by memory
     # order; the optimizer must notice and take the per-tensor path.
-    mixed, plain = _run_updates(True, grad_format=torch.contiguous_format), _run_updates(False, grad_format=torch.contiguous_format)
-    for a, b in zip(mixed[0] + mixed[1], plain[0] + plain[1]):
-        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-9)
+    nchw_grads = torch.contiguous_format
+    _assert_same_updates(_run_updates(True, grad_format=nchw_grads), _run_updates(False, grad_format=nchw_grads))
 
 
 def test_fused_true_without_the_kernel_says_what_to_pass(monkeypatch):
