@@ -14,6 +14,16 @@ throughput divided by the model's FLOPs per image (forward + backward, counted b
     python benchmarks/train_speed.py            # ~1 minute on 2 cores
     python benchmarks/train_speed.py --full     # also the whole Caffe recipe (10,000 iterations)
 
+It first prints the CPU (model, vector extensions, the kernels torch picked, threads), and after
+the two loops, three A/B comparisons, each in interleaved windows within this one run (other
+work on the machine then slows both sides alike; compare the ratios, not the absolute times):
+
+- the flatten's gradient layout: the hook ``make_fast`` adds from outside (today) against the
+  custom autograd flatten that ``models.py`` used to call (before) and against no trick at all;
+- evaluation of the 10,000 test images: ``evaluate()`` (a channels-last copy) against the
+  model's own NCHW layout, per batch size, and per layer (wall time between forward hooks);
+- cold start, split into ``import torch``, the course's imports and building the Solver.
+
 The last two lines are machine-readable: ``speedup_vs_dataloader: X.XX`` and
 ``fraction_of_compute_limit: Y.YY``.
 """
@@ -21,7 +31,9 @@ The last two lines are machine-readable: ``speedup_vs_dataloader: X.XX`` and
 from __future__ import annotations
 
 import argparse
+import copy
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -43,6 +55,7 @@ from lenet_course.data import MEAN, STD, ensure_mnist, pick_device  # noqa: E402
 from lenet_course.evaluate import evaluate  # noqa: E402
 from lenet_course.models import CaffeLeNet  # noqa: E402
 from lenet_course.solver import Solver  # noqa: E402
+from lenet_course.speed import use_channels_last  # noqa: E402
 
 BATCH = 64
 #: The library side's configuration: the Caffe recipe without tests or snapshots inside the timed
@@ -50,13 +63,41 @@ BATCH = 64
 TIMED_CFG = SolverConfig(test_interval=0, snapshot=0, train_batch_size=BATCH)
 
 #: Run in a fresh interpreter: what a lesson's first cell costs before training can start.
+#: Prints the wall clock after each stage: torch imported, the course imported, Solver ready.
 COLD_START = """
 import time
+import torch
+t_torch = time.time()
 from lenet_course.models import CaffeLeNet
 from lenet_course.solver import Solver
+t_course = time.time()
 solver = Solver(CaffeLeNet(), log=None, progress=False)
-print(time.time())
+print(t_torch, t_course, time.time())
 """
+
+#: The vector extensions worth naming (x86 /proc/cpuinfo "flags", ARM "Features").
+VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx_vnni", "asimd", "neon", "sve", "sve2", "sme")
+VECTOR_PREFIXES = ("avx512", "amx")
+
+
+def cpu_description() -> str:
+    """The CPU's model name, vector extensions and the kernels torch picked, in one line."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip().lower()
+                if key in ("model name", "hardware", "cpu model") and model in ("", platform.machine(), platform.processor()):
+                    model = value.strip()
+                elif key in ("flags", "features"):
+                    flags.update(value.split())
+    except OSError:  # macOS and others: no /proc
+        pass
+    named = sorted(f for f in flags if f in VECTOR_FLAGS or f.startswith(VECTOR_PREFIXES))
+    capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", lambda: "unknown")()
+    return (f"CPU: {model} ({platform.machine()}); vector extensions: {' '.join(named) or 'none listed'}; "
+            f"torch kernels: {capability}; {torch.get_num_threads()} torch threads, {os.cpu_count()} CPUs")
 
 
 def sync(device: torch.device) -> None:
@@ -216,17 +257,140 @@ def time_eval(fn: Callable[[], object], repeats: int, device: torch.device) -> f
     return statistics.median(times)
 
 
-def cold_start_seconds(repeats: int) -> float:
-    """Median time from launching a fresh interpreter to its Solver being ready (both splits
-    loaded and checked); the interpreter's exit is not counted."""
-    times = []
+def cold_start_seconds(repeats: int) -> dict[str, float]:
+    """Median seconds from launching a fresh interpreter to its Solver being ready (both splits
+    loaded and checked), and of its stages; the interpreter's exit is not counted."""
+    stages: dict[str, list[float]] = {"python + import torch": [], "import lenet_course": [],
+                                      "Solver (data, model, optimizer)": [], "total": []}
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for _ in range(repeats):
         t = time.time()
         out = subprocess.run([sys.executable, "-c", COLD_START], check=True, env=env, cwd=REPO,
                              capture_output=True, text=True)
-        times.append(float(out.stdout.split()[-1]) - t)
-    return statistics.median(times)
+        t_torch, t_course, t_ready = (float(v) for v in out.stdout.split()[-3:])
+        for name, value in zip(stages, (t_torch - t, t_course - t_torch, t_ready - t_course, t_ready - t)):
+            stages[name].append(value)
+    return {name: statistics.median(values) for name, values in stages.items()}
+
+
+# ---- A/B: where the flatten's gradient-layout trick lives --------------------------------------
+class _OldChannelsLastFlatten(torch.autograd.Function):
+    """What ``models.py`` called before: ``torch.flatten(x, 1)`` handing back a channels-last grad."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return x.contiguous().view(x.shape[0], -1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape).contiguous(memory_format=torch.channels_last)
+
+
+class _OldCaffeLeNet(CaffeLeNet):
+    """CaffeLeNet with the flatten trick inside ``forward``, as it was (same weights, same maths)."""
+
+    def forward(self, x):
+        x = self.pool2(self.conv2(self.pool1(self.conv1(x))))
+        if x.requires_grad and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last):
+            x = _OldChannelsLastFlatten.apply(x)
+        else:
+            x = torch.flatten(x, 1)
+        return self.ip2(self.relu1(self.ip1(x)))
+
+
+def flatten_ab(device: torch.device, iters: int, windows: int) -> dict[str, list[float]]:
+    """Images/s per window of three Solvers in this process, windows interleaved."""
+    def solver(model: nn.Module, keep_hook: bool) -> Solver:
+        torch.manual_seed(0)
+        state = CaffeLeNet().state_dict()
+        model.load_state_dict(state)
+        s = Solver(model, TIMED_CFG, device=device, log=None, progress=False)
+        if not keep_hook:
+            for m in model.modules():
+                m._forward_hooks.clear()
+        return s
+
+    solvers = {"hook from make_fast (now)": solver(CaffeLeNet(), True),
+               "flatten in forward (before)": solver(_OldCaffeLeNet(), False),
+               "no trick": solver(CaffeLeNet(), False)}
+    for s in solvers.values():
+        s.step(20)
+    rates: dict[str, list[float]] = {name: [] for name in solvers}
+    for _ in range(windows):
+        for name, s in solvers.items():
+            sync(device)
+            t = time.perf_counter()
+            s.step(iters)
+            sync(device)
+            rates[name].append(iters * BATCH / (time.perf_counter() - t))
+    return rates
+
+
+# ---- A/B: evaluation ---------------------------------------------------------------------------
+def per_layer_seconds(model: nn.Module, test, batch_size: int, channels_last_input: bool) -> dict[str, float]:
+    """Wall seconds per layer over one pass of ``test`` (perf_counter between forward hooks)."""
+    times: dict[str, float] = {}
+    marks: list[float] = []
+    names = {m: n for n, m in model.named_modules() if n}
+
+    def start(module, _inputs):
+        marks.append(time.perf_counter())
+
+    def stop(module, _inputs, _output):
+        times[names[module]] = times.get(names[module], 0.0) + time.perf_counter() - marks.pop()
+
+    handles = [h for m in names for h in (m.register_forward_pre_hook(start), m.register_forward_hook(stop))]
+    try:
+        with torch.inference_mode():
+            model.eval()
+            t = time.perf_counter()
+            for x, _ in test.iter_epoch(batch_size):
+                if channels_last_input:
+                    x = x.contiguous(memory_format=torch.channels_last)
+                model(x)
+            sync(x.device)
+            times["total"] = time.perf_counter() - t
+    finally:
+        for h in handles:
+            h.remove()
+    times["other (scaling, flatten, glue)"] = times["total"] - sum(v for k, v in times.items() if k != "total")
+    return times
+
+
+def evaluation_ab(model: nn.Module, test, device: torch.device, repeats: int) -> None:
+    """``evaluate()`` variants and a per-layer split, interleaved; medians over ``repeats``."""
+    nchw = copy.deepcopy(model).to(memory_format=torch.contiguous_format)
+    variants = {
+        "evaluate(), batch 100 (channels-last copy)": lambda: evaluate(nchw, test, batch_size=100),
+        "evaluate(), batch 50": lambda: evaluate(nchw, test, batch_size=50),
+        "evaluate(), batch 200": lambda: evaluate(nchw, test, batch_size=200),
+        "evaluate(fast=False), NCHW model": lambda: evaluate(nchw, test, batch_size=100, fast=False),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for fn in variants.values():
+        fn()
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            sync(device)
+            t = time.perf_counter()
+            fn()
+            sync(device)
+            times[name].append(time.perf_counter() - t)
+    base = statistics.median(times["evaluate(fast=False), NCHW model"])
+    print(f"\nevaluation of {len(test.labels):,} test images (median of {repeats} interleaved repeats):")
+    for name, values in times.items():
+        print(f"  {name:<44} {statistics.median(values):.3f} s  ({base / statistics.median(values):.2f}x NCHW)")
+    layouts = {"NCHW": (nchw, False), "channels-last": (use_channels_last(copy.deepcopy(nchw)), True)}
+    split: dict[str, list[dict[str, float]]] = {name: [] for name in layouts}
+    for _ in range(repeats):
+        for name, (m, cl_input) in layouts.items():
+            split[name].append(per_layer_seconds(m, test, 100, cl_input))
+    print("  per layer, batch 100, ms (wall time between forward hooks):")
+    keys = list(split["NCHW"][0])
+    print(f"    {'':<14}" + "".join(f"{k[:12]:>13}" for k in keys))
+    for name, runs in split.items():
+        print(f"    {name:<14}" + "".join(f"{1000 * statistics.median(r[k] for r in runs):13.1f}" for k in keys))
 
 
 def full_recipe(device: torch.device) -> None:
@@ -272,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_mnist(download=False)
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{os.cpu_count()} CPUs, {load_note()}")
+    print(cpu_description())
 
     counted = counted_flops_per_image(device)
     analytic = analytic_flops_per_image()
@@ -307,8 +472,18 @@ def main(argv: list[str] | None = None) -> int:
     t_test = time_eval(lambda: solver.test(), 5, device)
     print(f"evaluate() on {n_test:,} test images: {t_eval:.3f} s ({n_test / t_eval:,.0f} img/s); "
           f"Solver.test(): {t_test:.3f} s ({n_test / t_test:,.0f} img/s)")
+    if device.type == "cpu":
+        evaluation_ab(solver.model, test, device, 5)
+    ab = flatten_ab(device, args.iters, args.windows)
+    now = ab["hook from make_fast (now)"]
+    print(f"\nflatten gradient layout, {args.windows} interleaved windows of {args.iters} iterations:")
+    for name, values in ab.items():
+        ratio = statistics.median(x / y for x, y in zip(values, now))
+        print(f"  {name:<30} {statistics.median(values):8.0f} img/s  ({ratio:.3f}x the hook's, per-window median)")
     cold = cold_start_seconds(3)
-    print(f"cold start (fresh interpreter: import + Solver with both splits ready): {cold:.2f} s")
+    print("\ncold start (fresh interpreter until its Solver has both splits ready), median of 3:")
+    for name, value in cold.items():
+        print(f"  {name:<34} {value:.2f} s")
     print(f"({load_note()} at the end)")
 
     if args.full:

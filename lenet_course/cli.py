@@ -1,59 +1,279 @@
-"""``lenet-course train | evaluate | info``: the library's training and inspection from a shell."""
+"""``lenet-course train | evaluate | info``: the library's training and inspection from a shell.
+
+Every mistake a user can make ends in one paragraph naming the problem and the fix, with exit
+code 2 and nothing lost: files are checked before any training starts, an existing ``--out`` is
+never overwritten without ``--force``, and a run that diverged writes its weights beside it as
+``<stem>-diverged.pt``. Ctrl-C and SIGHUP behave as in Caffe's solver: Ctrl-C finishes the
+iteration, writes a snapshot, prints the command that resumes from it and exits with 130;
+SIGHUP writes a snapshot and carries on.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import shlex
+import signal
 import sys
+import tempfile
+import threading
 import time
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .config import SOLVER_TYPES, ConfigError, SolverConfig
-from .schedules import POLICIES
+from .schedules import POLICIES, ScheduleError
+
+PROG = "lenet-course"
+EXIT_OK, EXIT_STOPPED, EXIT_USAGE = 0, 1, 2
+#: 128 + SIGINT: what a shell reports for a command ended by Ctrl-C.
+EXIT_INTERRUPTED = 128 + int(signal.SIGINT)
+
+#: The command-line flags that map one to one onto SolverConfig fields.
+_CONFIG_FLAGS = ("base_lr", "momentum", "weight_decay", "lr_policy", "gamma", "power", "stepsize",
+                 "max_iter", "test_interval", "display", "snapshot", "snapshot_prefix", "type",
+                 "random_seed", "train_batch_size")
 
 
-def _train(args: argparse.Namespace) -> int:
-    from .checkpoints import save_weights
-    from .evaluate import evaluate
-    from .models import build_model, count_parameters
-    from .solver import Solver, seed_everything
+class UsageError(ValueError):
+    """A command-line choice that cannot work: an ``--out`` that exists or cannot be written, a bad flag."""
 
+
+# ---- checks done before any training ---------------------------------------------------------
+def _nonempty_path(text: str) -> Path:
+    """argparse type for file arguments: ``Path('')`` would silently mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path names no file; give a file name such as tut2-model.pt")
+    return Path(text)
+
+
+def next_free_name(path: Path) -> Path:
+    """``path`` if nothing is there, else ``<stem>-2<suffix>``, ``<stem>-3<suffix>``... beside it."""
+    candidate, n = path, 1
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
+
+
+def diverged_path(out: Path) -> Path:
+    """Where a diverged run's weights go: ``<stem>-diverged.pt`` beside ``out``, never over a file."""
+    return next_free_name(out.with_name(f"{out.stem}-diverged{out.suffix or '.pt'}"))
+
+
+def check_output_file(out: Path, force: bool) -> None:
+    """Refuse, before training, an ``--out`` that is a folder, exists (without ``--force``) or cannot be written."""
+    if out.is_dir():
+        raise UsageError(
+            f"--out {out} is a folder, not a file; give a file name, e.g. --out {out / 'tut2-model.pt'}"
+        )
+    if (out.exists() or out.is_symlink()) and not force:
+        raise UsageError(
+            f"--out {out} already exists; nothing was trained. Pass --force to overwrite it, or "
+            f"choose another name, e.g. --out {next_free_name(out)}"
+        )
+    check_folder_writable(out.parent, f"--out {out}")
+
+
+def check_folder_writable(folder: Path, what: str) -> None:
+    """The folder exists or can be created, and a file can be created and removed in it.
+
+    Probing with a real temporary file catches what permission bits do not: read-only mounts,
+    ACLs, a full inode table. It is removed at once.
+    """
+    existing = folder
+    while not (existing.exists() or existing == existing.parent):
+        existing = existing.parent  # the nearest folder that is there: the rest would be created
+    if not existing.is_dir():
+        raise UsageError(
+            f"{what}: {existing} is a file, not a folder, so nothing can be written under it; "
+            "choose a path in a folder, or rename that file"
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".lenet-course-write-test-", suffix=".tmp", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise UsageError(
+            f"{what}: cannot write in {existing} ({err.strerror or err}); choose a folder you can "
+            "write to, or fix its permissions"
+        ) from None
+
+
+# ---- configuration from the flags ------------------------------------------------------------
+def config_from_args(args: argparse.Namespace) -> SolverConfig:
+    """The solver file (or the LeNet recipe), with the flags given on the command line applied."""
     cfg = SolverConfig.from_prototxt(args.solver) if args.solver else SolverConfig()
-    changes = {
-        name: getattr(args, name)
-        for name in ("base_lr", "momentum", "weight_decay", "lr_policy", "gamma", "power",
-                     "stepsize", "max_iter", "test_interval", "display", "snapshot",
-                     "snapshot_prefix", "type", "random_seed", "train_batch_size")
-        if getattr(args, name) is not None
-    }
+    changes: dict[str, Any] = {name: getattr(args, name) for name in _CONFIG_FLAGS
+                               if getattr(args, name) is not None}
     if args.stepvalue:
         changes["stepvalue"] = tuple(args.stepvalue)
     if args.cpu:
         changes["solver_mode"] = "CPU"
-    if "lr_policy" in changes and changes["lr_policy"] != cfg.lr_policy:
-        params = {k: changes.pop(k) for k in ("gamma", "power", "stepsize", "stepvalue") if k in changes}
-        cfg = cfg.with_policy(changes.pop("lr_policy"), **params)
-    cfg = cfg.replace(**changes)
+    return cfg.replace(**changes)
 
-    seed_everything(cfg.random_seed)
+
+def resume_command(prog: str, argv: Sequence[str], state_path: Path | str) -> str:
+    """The command line that continues this run: the same arguments, ``--resume`` the snapshot."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--resume":
+            skip = True
+        elif not arg.startswith("--resume="):
+            kept.append(arg)
+    return " ".join([prog, *map(shlex.quote, kept), "--resume", shlex.quote(str(state_path))])
+
+
+# ---- signals ---------------------------------------------------------------------------------
+class CaffeSignals:
+    """Ctrl-C and SIGHUP as Caffe's solver handles them, for the duration of one ``with`` block.
+
+    SIGINT asks the solver to stop after the current iteration (it writes a snapshot then); a
+    second SIGINT aborts at once (``KeyboardInterrupt``). SIGHUP asks for a snapshot and training
+    continues. The previous handlers are put back on exit, so ``main()`` can be called from tests
+    and notebooks. A signal the parent set to be ignored (``nohup``, a background job of a
+    script) stays ignored, as Unix tools do. Outside the main thread signals cannot be caught and
+    nothing is installed.
+    """
+
+    def __init__(self, solver) -> None:
+        self.solver = solver
+        self.interrupted = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> CaffeSignals:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        handlers = {signal.SIGINT: self._on_sigint}
+        if hasattr(signal, "SIGHUP"):  # not on Windows
+            handlers[signal.SIGHUP] = self._on_sighup
+        for signum, handler in handlers.items():
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                self._previous[signum] = signal.signal(signum, handler)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _on_sigint(self, signum, frame) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupted = True
+        self.solver.request_stop("interrupted")
+        # os.write, not print: a handler may run in the middle of another write to the same stream.
+        os.write(2, b"\nCtrl-C: stopping after this iteration and writing a snapshot "
+                    b"(press Ctrl-C again to abort at once)\n")
+
+    def _on_sighup(self, signum, frame) -> None:
+        self.solver.request_snapshot()
+
+
+class _RunEvents:
+    """The solver events the command reports on: the last snapshot written and why the run stopped."""
+
+    def __init__(self) -> None:
+        from .solver import SnapshotEvent, StopEvent
+
+        self._kinds = (SnapshotEvent, StopEvent)
+        self.snapshot: SnapshotEvent | None = None
+        self.stop: StopEvent | None = None
+
+    def __call__(self, event) -> None:
+        snapshot_kind, stop_kind = self._kinds
+        if isinstance(event, snapshot_kind):
+            self.snapshot = event
+        elif isinstance(event, stop_kind):
+            self.stop = event
+
+
+# ---- the commands ----------------------------------------------------------------------------
+def _train(args: argparse.Namespace) -> int:
+    from .models import build_model, count_parameters
+    from .solver import Solver, resolve_seed, seed_everything
+
+    cfg = config_from_args(args)
+    check_output_file(args.out, args.force)
+    if cfg.snapshot > 0 or getattr(cfg, "snapshot_after_train", True):
+        check_folder_writable(Path(cfg.snapshot_prefix).parent, f"snapshot_prefix {cfg.snapshot_prefix}")
+
+    seed, from_clock = resolve_seed(cfg.random_seed)
+    if from_clock:  # one seed for the model's initialisation and the solver, printed so it can be repeated
+        print(f"random_seed {cfg.random_seed}: seeded from the clock with {seed} "
+              f"(pass --seed {seed} to repeat this run)")
+        cfg = cfg.replace(random_seed=seed)
+    seed_everything(seed)
     model = build_model(args.model)
     print(f"model {args.model}: {type(model).__name__}, {count_parameters(model):,} parameters")
     print("solver: " + ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(cfg).items() if v not in (None, ())))
-    solver = Solver(model, cfg, root=args.data_dir, augment=args.augment, progress=not args.no_progress)
+    events = _RunEvents()
+    solver = Solver(model, cfg, root=args.data_dir, augment=args.augment, progress=not args.no_progress,
+                    callbacks=[events])
     if args.resume:
-        solver.restore(args.resume)
+        solver.restore(args.resume)  # the solver logs the fields that changed since the snapshot
         print(f"resumed from {args.resume} at iteration {solver.iter}")
+
     started = time.perf_counter()
-    history = solver.solve()
+    with CaffeSignals(solver) as signals:
+        history = solver.solve()
     elapsed = time.perf_counter() - started
-    out = save_weights(solver.model, args.out)
+    print(f"trained {solver.trained_this_run} iterations in {elapsed:.1f} s on {solver.device} "
+          f"(now at iteration {solver.iter})")
+    reason = events.stop.reason if events.stop is not None else "finished"
+    if reason == "diverged":
+        return _keep_diverged(args, solver, events.stop.message or history.stop_reason)
+    if signals.interrupted or reason != "finished":
+        return _report_interrupted(args, solver, events)
+    return _save_and_evaluate(args, solver)
+
+
+def _keep_diverged(args: argparse.Namespace, solver, message: str) -> int:
+    """A diverged run writes nothing over ``--out``: its weights go to ``<stem>-diverged.pt``."""
+    from .checkpoints import save_weights
+
+    kept = save_weights(solver.model, diverged_path(args.out))
+    print(f"{PROG}: {message}\nNothing was written to {args.out}; the diverged weights are in "
+          f"{kept} for inspection.", file=sys.stderr)
+    return EXIT_STOPPED
+
+
+def _save_and_evaluate(args: argparse.Namespace, solver) -> int:
+    """Write the final weights (first, so a failing evaluation loses nothing), then test them."""
+    from .checkpoints import save_weights
+    from .evaluate import evaluate
+
+    out = args.out
+    if (out.exists() or out.is_symlink()) and not args.force:  # appeared while we trained
+        out = next_free_name(out)
+        print(f"{args.out} appeared during training; writing to {out} instead")
+    out = save_weights(solver.model, out)
     result = evaluate(solver.model, root=args.data_dir)
-    print(f"trained {solver.iter} iterations in {elapsed:.1f} s on {solver.device}")
-    if history.stop_reason:
-        print(history.stop_reason)
     print(f"test accuracy: {result.accuracy:.4f}")
     print(f"weights written to {out}")
-    return 0 if not history.stop_reason else 1
+    return EXIT_OK
+
+
+def _report_interrupted(args: argparse.Namespace, solver, events: _RunEvents) -> int:
+    """After Ctrl-C: where the snapshot is and the exact command that continues the run."""
+    snap, stop = events.snapshot, events.stop
+    state_path = stop.state_path if stop is not None else None
+    if state_path is not None:
+        weights = f"{snap.weights_path} and " if snap is not None and snap.state_path == state_path else ""
+        print(f"{PROG}: interrupted at iteration {solver.iter}; snapshot written to {weights}{state_path}; "
+              f"nothing was written to {args.out}.\nTo continue, run:\n  "
+              f"{resume_command(args.prog, args.argv, state_path)}", file=sys.stderr)
+    else:
+        print(f"{PROG}: interrupted at iteration {solver.iter}; no snapshot was written "
+              f"(snapshot_after_train is off), so this run cannot be resumed; nothing was written to "
+              f"{args.out}.", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -67,7 +287,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     print("per-class accuracy:")
     for digit, acc in enumerate(result.per_class_accuracy):
         print(f"  {digit}: {acc:.4f}")
-    return 0
+    return EXIT_OK
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -78,18 +298,27 @@ def _info(args: argparse.Namespace) -> int:
     print(f"{args.model_file}: architecture {architecture_name(model)!r} ({type(model).__name__}), "
           f"{count_parameters(model):,} parameters")
     print(format_summary(summary(model)))
-    return 0
+    return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lenet-course", description=__doc__)
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are a :class:`UsageError` (one line, exit 2) instead of usage + exit."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message}; see '{self.prog} --help'")
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a LeNet (defaults: the Caffe LeNet recipe)")
-    train.add_argument("--solver", type=Path, help="a Caffe solver.prototxt to read")
+    train.add_argument("--solver", type=_nonempty_path, help="a Caffe solver.prototxt to read")
     train.add_argument("--model", choices=("caffe", "tut", "lenet5"), default="caffe")
-    train.add_argument("--out", type=Path, default=Path("tut2-model.pt"), help="final weights file")
-    train.add_argument("--resume", type=Path, help="a .solverstate.pt snapshot to continue from")
+    train.add_argument("--out", type=_nonempty_path, default=Path("tut2-model.pt"),
+                       help="final weights file, relative to the current folder (default: tut2-model.pt)")
+    train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    train.add_argument("--resume", type=_nonempty_path, help="a .solverstate.pt snapshot to continue from")
     train.add_argument("--augment", action="store_true",
                        help="RandomRotation(5) + RandomCrop(28, padding=2) through a DataLoader")
     train.add_argument("--base-lr", dest="base_lr", type=float)
@@ -104,22 +333,23 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--test-interval", dest="test_interval", type=int)
     train.add_argument("--display", type=int)
     train.add_argument("--snapshot", type=int)
-    train.add_argument("--snapshot-prefix", dest="snapshot_prefix")
+    train.add_argument("--snapshot-prefix", dest="snapshot_prefix",
+                       help="snapshot file prefix, relative to the current folder (default: snapshots/lenet)")
     train.add_argument("--type", choices=SOLVER_TYPES, help="SGD is Caffe's update")
     train.add_argument("--seed", dest="random_seed", type=int)
     train.add_argument("--batch-size", dest="train_batch_size", type=int)
     train.set_defaults(run=_train)
 
     evaluate = sub.add_parser("evaluate", help="accuracy and per-class accuracy on the MNIST test set")
-    evaluate.add_argument("model_file", type=Path)
+    evaluate.add_argument("model_file", type=_nonempty_path)
     evaluate.set_defaults(run=_evaluate)
 
     info = sub.add_parser("info", help="architecture, layers and parameter counts of a weight file")
-    info.add_argument("model_file", type=Path)
+    info.add_argument("model_file", type=_nonempty_path)
     info.set_defaults(run=_info)
 
     for p in (train, evaluate, info):
-        p.add_argument("--data-dir", type=Path, help="MNIST root (default: $LENET_COURSE_DATA or data/)")
+        p.add_argument("--data-dir", type=_nonempty_path, help="MNIST root (default: $LENET_COURSE_DATA or data/)")
         p.add_argument("--cpu", action="store_true", help="use the CPU even when CUDA is available")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
     for p in (evaluate, info):
@@ -127,16 +357,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from .checkpoints import CheckpointError
-    from .data import MNISTCorruptError, MNISTNotFoundError
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line for a shell user, without the library's source location."""
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
 
-    args = build_parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except (ConfigError, CheckpointError, MNISTNotFoundError, MNISTCorruptError) as err:
-        print(f"lenet-course: error: {err}", file=sys.stderr)
-        return 2
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """The library's error types: a wrong input or an unusable file, never a bug."""
+    from .checkpoints import CheckpointError
+    from .data import MNISTError
+
+    return (UsageError, ConfigError, ScheduleError, CheckpointError, MNISTError)
+
+
+def _os_error_message(err: OSError) -> str:
+    where = f"{err.filename}: " if err.filename else ""
+    return (f"{where}{err.strerror or err}; check the path and its permissions, free some disk space, "
+            "or choose another folder")
+
+
+def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
+    """Run one command; return its exit code (0 done, 1 stopped or diverged, 2 bad input, 130 Ctrl-C)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            args = build_parser(prog).parse_args(argv)
+            args.argv, args.prog = argv, prog
+            return args.run(args)
+        except _user_errors() as err:
+            print(f"{PROG}: error: {err}", file=sys.stderr)
+            return EXIT_USAGE
+        except OSError as err:  # writing weights or snapshots: permissions, a full disk
+            print(f"{PROG}: error: {_os_error_message(err)}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print(f"\n{PROG}: aborted by Ctrl-C; the last snapshot written (if any) is intact.",
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -39,12 +40,24 @@ SPLIT_FILES = {
 }
 
 
-class MNISTNotFoundError(FileNotFoundError):
+class MNISTError(ValueError):
+    """MNIST cannot be used as asked: missing, unreadable, corrupt, or a batch that does not fit."""
+
+
+class MNISTNotFoundError(MNISTError, FileNotFoundError):
     """MNIST is not where the course looked, and could not be downloaded."""
 
 
-class MNISTCorruptError(ValueError):
+class MNISTUnreadableError(MNISTError, PermissionError):
+    """An MNIST file is there but this process may not read it (permissions)."""
+
+
+class MNISTCorruptError(MNISTError):
     """An MNIST file is present but truncated or altered."""
+
+
+class MNISTBatchSizeError(MNISTError):
+    """A batch size that a split cannot supply (zero, negative, or more samples than it holds)."""
 
 
 def repo_root() -> Path:
@@ -77,13 +90,13 @@ def ensure_mnist(root: str | os.PathLike | None = None, download: bool = True) -
     """
     base = data_root(root)
     raw = base / "MNIST" / "raw"
-    missing = [name for name in MNIST_FILES if not (raw / name).is_file()]
+    missing = [name for name in MNIST_FILES if not _is_file(raw / name)]
     if missing and download:
         try:
             _download(base)
         except Exception as err:  # any network or write failure ends in the same advice
             raise MNISTNotFoundError(_missing_message(raw, missing, f"download failed: {err}")) from None
-        missing = [name for name in MNIST_FILES if not (raw / name).is_file()]
+        missing = [name for name in MNIST_FILES if not _is_file(raw / name)]
     if missing:
         raise MNISTNotFoundError(_missing_message(raw, missing, "download is off"))
     for name in MNIST_FILES:
@@ -91,6 +104,29 @@ def ensure_mnist(root: str | os.PathLike | None = None, download: bool = True) -
         st = path.stat()
         _verify_file(str(path), st.st_size, st.st_mtime_ns)
     return base
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; a folder we may not look into counts as unreadable, not missing."""
+    try:
+        return path.is_file()
+    except PermissionError:
+        raise MNISTUnreadableError(_unreadable_message(path)) from None
+
+
+def _unreadable_message(path: Path) -> str:
+    return (
+        f"cannot read the MNIST file {path}: permission denied. Give your user read access "
+        f"(e.g. chmod a+r {path}), or point {ENV_VAR} (or --data-dir) at a copy you can read."
+    )
+
+
+def _open_mnist_file(path: str | os.PathLike):
+    """``open(path, 'rb')`` with a permission problem turned into an error that says the fix."""
+    try:
+        return open(path, "rb")
+    except PermissionError:
+        raise MNISTUnreadableError(_unreadable_message(Path(path))) from None
 
 
 def _missing_message(raw: Path, missing: list[str], why: str) -> str:
@@ -110,12 +146,12 @@ def _download(base: Path) -> None:
         MNIST(root=str(base), train=train, download=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _verify_file(path: str, size: int, mtime_ns: int) -> None:
     """md5 of one file, once per (path, size, mtime): a changed file is checked again."""
     name = Path(path).name
     digest = hashlib.md5()
-    with open(path, "rb") as fh:
+    with _open_mnist_file(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     if digest.hexdigest() != MNIST_FILES[name]:
@@ -127,7 +163,8 @@ def _verify_file(path: str, size: int, mtime_ns: int) -> None:
 
 def _read_idx(path: Path) -> np.ndarray:
     """Parse an IDX file (big-endian header: magic, dims) into a uint8 array."""
-    data = path.read_bytes()
+    with _open_mnist_file(path) as fh:
+        data = fh.read()
     ndim = data[3]
     dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
@@ -178,7 +215,7 @@ def pick_device(solver_mode: str | None = None) -> torch.device:
     if solver_mode == "GPU" and not torch.cuda.is_available():
         import warnings
 
-        warnings.warn("solver_mode GPU asked for, but no CUDA device is available: using the CPU")
+        warnings.warn("solver_mode GPU asked for, but no CUDA device is available: using the CPU", stacklevel=2)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
@@ -216,12 +253,10 @@ class _EpochCursor:
 
     size: int  # samples in the split
 
-    def _setup(self, *, scale: str, batch_size: int, shuffle: bool, seed: int, device, size: int) -> None:
+    def _setup(self, *, scale: str, batch_size: int, shuffle: bool, seed: int, device, size: int,
+               split: str = "") -> None:
         _check_scale(scale)
-        if batch_size <= 0:
-            raise ValueError(f"batch_size must be > 0, got {batch_size}")
-        if batch_size > size:
-            raise ValueError(f"batch_size {batch_size} exceeds the {size} samples")
+        _check_batch_size(batch_size, size, split)
         self.device = torch.device(device) if device is not None else pick_device()
         self.scale, self.batch_size, self.shuffle, self.seed, self.size = scale, batch_size, shuffle, seed, size
         self.epoch, self.position = 0, 0
@@ -251,6 +286,18 @@ class _EpochCursor:
         self._restart()
 
 
+def _check_batch_size(batch_size: int, size: int, split: str) -> None:
+    """A batch must hold at least one sample and no more than the split has."""
+    what = f"the MNIST {split} split" if split else "the data"
+    if batch_size <= 0:
+        raise MNISTBatchSizeError(f"batch size must be > 0, got {batch_size!r}")
+    if batch_size > size:
+        raise MNISTBatchSizeError(
+            f"batch size {batch_size} exceeds the {size} samples of {what}; use a batch size "
+            f"of at most {size} (the LeNet recipe uses 64 for training, 100 for testing)."
+        )
+
+
 class TensorBatches(_EpochCursor):
     """A split held as one uint8 tensor on ``device``; batches are sliced, then scaled.
 
@@ -276,7 +323,7 @@ class TensorBatches(_EpochCursor):
         if limit is not None:
             images, labels = images[:limit], labels[:limit]
         self._setup(scale=scale, batch_size=batch_size, shuffle=shuffle, seed=seed, device=device,
-                    size=len(labels))
+                    size=len(labels), split=split if data is None and limit is None else "")
         self.images = images.to(self.device).unsqueeze(1).contiguous()  # [N, 1, 28, 28] uint8
         self.labels = labels.to(self.device)
 
@@ -342,7 +389,7 @@ class LoaderBatches(_EpochCursor):
             self.dataset = torch.utils.data.Subset(self.dataset, range(min(limit, len(self.dataset))))
         self.augment, self.num_workers = augment, num_workers
         self._setup(scale=scale, batch_size=batch_size, shuffle=shuffle, seed=seed, device=device,
-                    size=len(self.dataset))
+                    size=len(self.dataset), split=split if limit is None else "")
 
     def _restart(self) -> None:
         self._iter: Iterator | None = None

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .data import TensorBatches
-from .speed import make_fast
+from .speed import inference_copy
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,6 @@ def predict_logits(model: nn.Module, x: Tensor, batch_size: int = 500) -> Tensor
         model.train(was_training)
 
 
-@torch.inference_mode()
 def evaluate(
     model: nn.Module,
     data: TensorBatches | None = None,
@@ -77,24 +76,33 @@ def evaluate(
 ) -> EvalResult:
     """Score ``model`` on the test split (scaled as the model expects) or on ``data``.
 
-    Batches of 100 stay in cache (500 and 1000 are slower on a CPU); ``fast`` applies
-    :func:`lenet_course.speed.make_fast` to ``model`` first (in place, values unchanged).
+    ``model`` is never changed: not its layout, not its train/eval mode, and no process-wide
+    setting is touched. ``fast`` (default) scores a channels-last copy of it on the CPU
+    (:func:`lenet_course.speed.inference_copy`: oneDNN's NHWC convolutions and pooling take half
+    the time of NCHW; see ``benchmarks/train_speed.py``); ``fast=False`` runs ``model`` as it is.
+    Batches of 100 stay in cache (500 and 1000 are slower on a CPU).
     """
     device = next(model.parameters()).device
-    if fast:
-        make_fast(model, device)
     if data is None:
         data = TensorBatches("test", scale=getattr(model, "input_scale", "caffe"), batch_size=batch_size,
                              shuffle=False, device=device, root=root)
+    if fast:
+        return _score(inference_copy(model), data, batch_size)
     was_training = model.training
     model.eval()
-    logits, labels = [], []
     try:
-        for x, y in data.iter_epoch(batch_size):
-            logits.append(model(x))
-            labels.append(y)
+        return _score(model, data, batch_size)
     finally:
         model.train(was_training)
+
+
+@torch.inference_mode()
+def _score(model: nn.Module, data: TensorBatches, batch_size: int) -> EvalResult:
+    """Logits of every batch of ``data`` (``model`` already in eval mode), then the scores."""
+    logits, labels = [], []
+    for x, y in data.iter_epoch(batch_size):
+        logits.append(model(x))
+        labels.append(y)
     all_logits, all_labels = torch.cat(logits), torch.cat(labels)
     loss = F.cross_entropy(all_logits, all_labels).item()
     probs = torch.softmax(all_logits.float(), 1).cpu().numpy()

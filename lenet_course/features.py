@@ -1,21 +1,24 @@
 """Looking inside a LeNet: intermediate activations, conv kernels, penultimate embeddings.
 
-Everything here reads a model without changing it: activations are captured with forward hooks
-that are removed again in a ``finally`` (also when the forward pass raises), ``forward`` is never
-patched, and the model's train/eval mode is restored. Results are CPU tensors / numpy arrays,
-ready for :mod:`lenet_course.plots`.
+Everything here reads a model without changing it: activations are captured with
+:func:`lenet_course.hooks.capture_outputs` (hooks removed however the forward pass ends),
+``forward`` is never patched, and the model's train/eval mode is restored
+(:func:`lenet_course.hooks.eval_mode`). Results are CPU tensors / numpy arrays, ready for
+:mod:`lenet_course.viz.plots`. :func:`look` is what an interactive panel needs for one digit: the
+class probabilities and one layer's outputs from a single forward pass.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from .data import scale_images
+from .hooks import capture_outputs, eval_mode
 from .models import PartialConv2d, architecture_name
 
 
@@ -82,26 +85,10 @@ def feature_maps(
         layers = [layers]
     names = tuple(layers) if layers is not None else layer_roles(model).visual
     valid = layer_names(model)
-    modules = {name: _module(model, name, valid) for name in names}
-    captured: dict[str, Tensor] = {}
-
-    def hook_for(name: str):
-        def hook(_module: nn.Module, _inputs, output) -> None:
-            # clone: an in-place op later in forward (Caffe's ReLU) must not change what we saw
-            captured[name] = output.detach().clone().cpu()
-
-        return hook
-
-    handles = [module.register_forward_hook(hook_for(name)) for name, module in modules.items()]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(x.to(_device(model)))
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train(was_training)
+    for name in names:
+        _module(model, name, valid)  # a clear error for a bad name before anything runs
+    with eval_mode(model), capture_outputs(model, names, to_cpu=True) as captured, torch.no_grad():
+        model(x.to(_device(model)))
     missing = [name for name in names if name not in captured]
     if missing:
         raise RuntimeError(f"layers {missing} did not run in forward; pick layers that forward calls")
@@ -167,15 +154,60 @@ def pca_2d(features: np.ndarray | Tensor) -> Projection:
     )
 
 
-@torch.no_grad()
 def probabilities(model: nn.Module, x: Tensor) -> np.ndarray:
     """Softmax class probabilities [N, 10] in eval mode (mode restored afterwards)."""
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model), torch.no_grad():
         return torch.softmax(model(x.to(_device(model))).float(), 1).cpu().numpy()
-    finally:
-        model.train(was_training)
+
+
+def layers_in_forward_order(model: nn.Module, input_shape: tuple[int, ...] = (1, 1, 28, 28)) -> tuple[str, ...]:
+    """Every named sub-module in the order ``forward`` runs them (measured on a blank batch).
+
+    Registration order can differ (LeNet-5 registers its tanh layers after the others); a
+    learner's layer list should follow the data. Modules that never run are left out.
+    """
+    names = layer_names(model)
+    param = next(model.parameters())
+    blank = torch.zeros(input_shape, dtype=param.dtype, device=param.device)
+    with eval_mode(model), capture_outputs(model, names, clone=False) as ran, torch.no_grad():
+        model(blank)
+    return tuple(ran)
+
+
+@dataclass(frozen=True)
+class Look:
+    """What one forward pass shows about one digit: the prediction and one layer's outputs.
+
+    ``maps`` is [C, H, W] for a conv/pool layer; a flat layer (fc, logits) is [D, 1, 1], see
+    :attr:`is_flat`.
+    """
+
+    probabilities: np.ndarray  # [10], softmax of the model's output
+    layer: str
+    maps: np.ndarray
+
+    @property
+    def is_flat(self) -> bool:
+        """True when the layer has one number per unit (no spatial extent): draw bars, not maps."""
+        return self.maps.shape[1:] == (1, 1)
+
+
+def look(model: nn.Module, digit: Tensor | np.ndarray, layer: str) -> Look:
+    """Class probabilities and ``layer``'s outputs for ONE uint8 digit [28, 28], in one forward pass.
+
+    The digit is scaled as the model was trained (:func:`model_input`); the model's mode is
+    restored and no hook stays behind.
+    """
+    _module(model, layer, layer_names(model))
+    x = model_input(model, digit)
+    if x.shape[0] != 1:
+        raise ValueError(f"look() takes one digit [28, 28], got a batch of {x.shape[0]}")
+    with eval_mode(model), capture_outputs(model, [layer], to_cpu=True) as captured, torch.no_grad():
+        logits = model(x)
+    if layer not in captured:
+        raise RuntimeError(f"layer {layer!r} did not run in forward; pick a layer that forward calls")
+    probs = torch.softmax(logits.float(), 1)[0].cpu().numpy()
+    return Look(probs, layer, first_image_maps({layer: captured[layer]})[layer])
 
 
 def parameter_values(model: nn.Module, kind: str = "weight") -> dict[str, np.ndarray]:
@@ -201,6 +233,6 @@ def first_image_maps(maps: Mapping[str, Tensor]) -> dict[str, np.ndarray]:
     """The maps of the first image of a batch, as numpy arrays [C, H, W] (flat layers -> [D, 1, 1])."""
     out = {}
     for name, t in maps.items():
-        a = t[0].numpy()
+        a = t[0].float().numpy()
         out[name] = a.reshape(-1, 1, 1) if a.ndim == 1 else a
     return out

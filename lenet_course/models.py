@@ -5,7 +5,9 @@
 - :class:`LeNet5`: LeCun et al. 1998, with trainable subsampling, scaled tanh and the C3 table.
 
 Module names follow each source (Caffe layer names, the tutorial's attribute names, the paper's
-layer names), so state_dict keys are the ones those sources use.
+layer names), so state_dict keys are the ones those sources use. The code is plain PyTorch: the
+CPU speed settings (channels-last layouts, a gradient-layout hook) are applied from outside by
+:func:`lenet_course.speed.make_fast`, which ``Solver(fast=True)`` calls.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-
-from .speed import flatten  # torch.flatten(x, 1), keeping a channels-last gradient channels-last
 
 #: Input scaling each model is trained with: "caffe" is pixels * 1/256 (Caffe's ``scale:
 #: 0.00390625``); "meanstd" is (pixels/255 - 0.1307) / 0.3081, as the PyTorch tutorials do.
@@ -59,7 +59,7 @@ class CaffeLeNet(nn.Module):
         x = self.pool1(x)  # [N, 20, 12, 12]
         x = self.conv2(x)  # [N, 50, 8, 8]
         x = self.pool2(x)  # [N, 50, 4, 4]
-        x = flatten(x)  # [N, 800]
+        x = torch.flatten(x, 1)  # [N, 800]
         x = self.relu1(self.ip1(x))  # [N, 500]
         return self.ip2(x)  # [N, 10] logits (SoftmaxWithLoss applies the softmax)
 
@@ -88,7 +88,7 @@ class TutLeNet(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = self.relu1(self.pool1(self.conv1(x)))  # [N, 6, 24, 24] -> [N, 6, 12, 12]
         x = self.relu2(self.pool2(self.conv2(x)))  # [N, 16, 8, 8] -> [N, 16, 4, 4]
-        x = flatten(x)  # [N, 256]
+        x = torch.flatten(x, 1)  # [N, 256]
         x = self.relu3(self.fc_1(x))  # [N, 120]
         x = self.relu4(self.fc_2(x))  # [N, 84]
         return self.fc_3(x)  # [N, 10] logits
@@ -202,7 +202,7 @@ class LeNet5(nn.Module):
         x = self.tanh3(self.c3(x))  # [N, 16, 10, 10]
         x = self.tanh4(self.s4(x))  # [N, 16, 5, 5]
         x = self.tanh5(self.c5(x))  # [N, 120, 1, 1]
-        x = flatten(x)  # [N, 120]
+        x = torch.flatten(x, 1)  # [N, 120]
         x = self.tanh6(self.f6(x))  # [N, 84]
         return self.output(x)  # [N, 10] scores
 

@@ -3,6 +3,10 @@
 MNIST's recipe (LeCun et al.): the ink's bounding box is scaled to fit a 20x20 box keeping its
 aspect ratio (anti-aliased, hence grey levels), then placed in a 28x28 field so that its centre of
 mass sits at the field's centre. Ink is bright on a dark background, as in MNIST.
+
+That recipe blows *any* ink up to 20 pixels, so a lone dot would become a big blob the network
+calls "0" with high confidence. :func:`ink_extent` and :data:`MIN_DIGIT_EXTENT` say when a
+drawing is too small to be a digit, so a panel can say so instead of classifying it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,13 @@ FIELD, BOX = 28, 20
 #: Where MNIST's centres of mass sit, in pixel indices (measured: about 14.0-14.4 on the test set;
 #: the common recipe shifts by ``round(28 / 2 - centre)``).
 CENTRE = FIELD / 2
+#: Ink lighter than this (of full ink) counts as background, here and in :func:`mnist_style`.
+INK_THRESHOLD = 0.05
+#: The smallest drawing treated as a digit: the ink's bounding box must span at least 4 of the
+#: 28 pixels of the field along its longer side (a seventh of the drawing area). A dot made by
+#: one click of the DrawDigit brush (1/12 of the canvas wide) spans about 2.5; the thinnest real
+#: digit, a "1", spans 20 in MNIST and well over 4 however small it is drawn.
+MIN_DIGIT_EXTENT = 4 / FIELD
 
 
 def stamp_segment(
@@ -59,7 +70,29 @@ def center_of_mass(image: np.ndarray) -> tuple[float, float]:
     return float((rows * image).sum() / total), float((cols * image).sum() / total)
 
 
-def mnist_style(ink: np.ndarray, threshold: float = 0.05) -> np.ndarray:
+def ink_extent(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> float:
+    """The longer side of the ink's bounding box as a fraction of the drawing's shorter side.
+
+    0.0 for a blank drawing; compare with :data:`MIN_DIGIT_EXTENT` to tell a digit from a dot.
+    """
+    a = np.asarray(ink, dtype=np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"expected a 2-D ink image [H, W], got shape {a.shape}")
+    if a.max(initial=0.0) > 1.0:
+        a = a / 255.0
+    rows, cols = np.nonzero(a > threshold)
+    if rows.size == 0:
+        return 0.0
+    longer = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
+    return float(longer) / min(a.shape)
+
+
+def is_digit_sized(ink: np.ndarray) -> bool:
+    """True if the drawing has enough extent to be read as a digit (see :data:`MIN_DIGIT_EXTENT`)."""
+    return ink_extent(ink) >= MIN_DIGIT_EXTENT
+
+
+def mnist_style(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
     """Ink [H, W] (any size, float in [0, 1] or uint8) -> an MNIST-like uint8 digit [28, 28].
 
     A blank drawing gives a blank digit rather than an error, so a cleared canvas still works.

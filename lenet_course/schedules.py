@@ -1,144 +1,365 @@
 """Caffe's learning-rate policies, computed exactly as Caffe's ``SGDSolver::GetLearningRate`` does.
 
+:data:`POLICY_TABLE` is the one description of the seven policies: for each, the parameters it
+reads, the values a lesson or a slider starts from, the slider ranges, and the formula as text.
+Everything else here derives from it: :func:`validate_policy`, :func:`ignored_params` (which
+``SolverConfig`` uses to drop and warn about parameters a policy does not read),
+:func:`formula_with_values`, and the name tuple :data:`POLICIES` and the :data:`FORMULAS` view.
+
 One scalar function (:func:`lr_at`) is the reference; :func:`lr_curve` evaluates the same formulas
 on a whole array of iterations for plotting, and :func:`lambda_lr` lets any torch optimizer follow
-a Caffe policy through ``torch.optim.lr_scheduler.LambdaLR``.
+a Caffe policy through ``torch.optim.lr_scheduler.LambdaLR``. Neither ever raises OverflowError:
+a rate too large for a float is ``math.inf``, one too small is ``0.0``.
+
+Reading the table (for widgets and exercises)::
+
+    from lenet_course.schedules import POLICY_TABLE
+    policy = POLICY_TABLE["exp"]
+    policy.uses                   # ('gamma',)
+    policy.typical()              # {'gamma': 0.99977}
+    policy.param("gamma").slider  # SliderRange(min=0.999, max=0.99999, step=1e-05, log=False)
+    policy.formula                # 'base_lr * gamma ^ iter'
 """
 
 from __future__ import annotations
 
 import math
-from typing import Protocol, Sequence
+import numbers
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
 
-POLICIES: tuple[str, ...] = ("fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid")
 
-#: The formula of each policy, as the lessons print it.
-FORMULAS: dict[str, str] = {
-    "fixed": "base_lr",
-    "step": "base_lr * gamma ^ floor(iter / stepsize)",
-    "exp": "base_lr * gamma ^ iter",
-    "inv": "base_lr * (1 + gamma * iter) ^ (-power)",
-    "multistep": "base_lr * gamma ^ (number of stepvalues <= iter)",
-    "poly": "base_lr * (1 - iter / max_iter) ^ power",
-    "sigmoid": "base_lr * 1 / (1 + exp(-gamma * (iter - stepsize)))",
+@dataclass(frozen=True)
+class SliderRange:
+    """Where a slider for one parameter should go.
+
+    With ``log=False`` the slider runs from ``min`` to ``max`` in steps of ``step`` (value units).
+    With ``log=True`` it is a base-10 log slider (ipywidgets' ``FloatLogSlider``): ``min`` and
+    ``max`` are still values, and ``step`` is in powers of ten (0.05 = twenty stops a decade).
+    """
+
+    min: float
+    max: float
+    step: float
+    log: bool = False
+
+    def reaches(self, value: float) -> bool:
+        """True if ``value`` lies in the range and on one of the slider's stops."""
+        if not self.min <= value <= self.max:
+            return False
+        if self.log:
+            stops = (math.log10(value) - math.log10(self.min)) / self.step
+        else:
+            stops = (value - self.min) / self.step
+        return abs(stops - round(stops)) < 1e-6
+
+
+@dataclass(frozen=True)
+class PolicyParam:
+    """One parameter a policy reads: its rule, a typical value and a slider range.
+
+    ``kind`` is "float", "int" (stepsize) or "steps" (multistep's increasing stepvalues).
+    ``minimum``/``exclusive`` state the rule: the value must be > minimum (exclusive) or
+    >= minimum; ``minimum=None`` allows any finite value.
+    """
+
+    name: str
+    kind: str
+    typical: float | int | tuple[int, ...]
+    slider: SliderRange
+    minimum: float | None
+    exclusive: bool
+    meaning: str
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, for error messages: '>= 0', '> 0' or 'finite'."""
+        if self.minimum is None:
+            return "a finite number"
+        return f"{'>' if self.exclusive else '>='} {self.minimum:g}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One of Caffe's lr policies: what it reads and how it is written down."""
+
+    name: str
+    formula: str
+    params: tuple[PolicyParam, ...]
+    uses_max_iter: bool
+    summary: str
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        """Names of the schedule fields this policy reads (besides base_lr)."""
+        return tuple(p.name for p in self.params)
+
+    def typical(self) -> dict[str, Any]:
+        """The values a lesson or a slider starts from, e.g. ``{'gamma': 0.1, 'stepsize': 3000}``."""
+        return {p.name: p.typical for p in self.params}
+
+    def param(self, name: str) -> PolicyParam:
+        """The description of one parameter; KeyError if this policy does not read it."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(f"lr_policy {self.name!r} does not use {name!r}; it uses {self.uses or 'nothing'}")
+
+
+#: Every optional schedule field of SolverParameter; a policy reads some of them, Caffe ignores the rest.
+SCHEDULE_PARAMS: tuple[str, ...] = ("gamma", "power", "stepsize", "stepvalue")
+
+_STEPSIZE = SliderRange(100, 20000, 100)
+_DECAY_FACTOR = SliderRange(0.01, 1.0, 0.01)
+
+
+def _gamma(typical: float, slider: SliderRange, meaning: str, minimum: float | None = 0.0) -> PolicyParam:
+    return PolicyParam("gamma", "float", typical, slider, minimum, False, meaning)
+
+
+def _stepsize(typical: int, meaning: str) -> PolicyParam:
+    return PolicyParam("stepsize", "int", typical, _STEPSIZE, 0, True, meaning)
+
+
+def _power(typical: float, slider: SliderRange, meaning: str) -> PolicyParam:
+    return PolicyParam("power", "float", typical, slider, None, False, meaning)
+
+
+_TABLE: dict[str, Policy] = {
+    "fixed": Policy("fixed", "base_lr", (), False, "the rate never changes"),
+    "step": Policy(
+        "step", "base_lr * gamma ^ floor(iter / stepsize)",
+        (_gamma(0.1, _DECAY_FACTOR, "the factor applied at every step"),
+         _stepsize(3000, "iterations between two drops")),
+        False, "drops by a factor gamma every stepsize iterations",
+    ),
+    "exp": Policy(
+        "exp", "base_lr * gamma ^ iter",
+        # 0.99977 ^ 10000 = 0.100: a tenth of base_lr after the LeNet run's 10,000 iterations.
+        (_gamma(0.99977, SliderRange(0.999, 0.99999, 0.00001), "the factor applied every iteration"),),
+        False, "shrinks by a factor gamma every iteration",
+    ),
+    "inv": Policy(
+        "inv", "base_lr * (1 + gamma * iter) ^ (-power)",
+        (_gamma(1e-4, SliderRange(1e-6, 1e-1, 0.05, log=True), "how fast the decay sets in"),
+         _power(0.75, SliderRange(0.05, 3.0, 0.05), "how steep the decay is")),
+        False, "falls ever more slowly (the LeNet solver's policy)",
+    ),
+    "multistep": Policy(
+        "multistep", "base_lr * gamma ^ (number of stepvalues <= iter)",
+        # Caffe's examples/mnist/lenet_multistep_solver.prototxt.
+        (_gamma(0.9, _DECAY_FACTOR, "the factor applied at every stepvalue"),
+         PolicyParam("stepvalue", "steps", (5000, 7000, 8000, 9000, 9500), SliderRange(0, 50000, 100),
+                     0, False, "the iterations where the rate drops, increasing")),
+        False, "drops by a factor gamma at each listed stepvalue",
+    ),
+    "poly": Policy(
+        "poly", "base_lr * (1 - iter / max_iter) ^ power",
+        (_power(1.0, SliderRange(0.05, 4.0, 0.05), "1 is a straight line to 0, 2 a parabola"),),
+        True, "reaches exactly 0 at max_iter",
+    ),
+    "sigmoid": Policy(
+        "sigmoid", "base_lr * 1 / (1 + exp(-gamma * (iter - stepsize)))",
+        # A negative gamma turns Caffe's rising sigmoid into a decay centred on stepsize.
+        (_gamma(-0.001, SliderRange(-0.01, 0.01, 0.0001),
+                "the slope: negative decays, positive rises", minimum=None),
+         _stepsize(5000, "the iteration where the rate is base_lr / 2")),
+        False, "an S-shaped change centred on stepsize",
+    ),
 }
 
-# Which optional parameter each policy reads; anything else it is given is ignored by Caffe.
-_USES_POWER = {"inv", "poly"}
-_USES_GAMMA = {"step", "exp", "inv", "multistep", "sigmoid"}
+#: The seven policies by name, in Caffe's order. Read-only.
+POLICY_TABLE: Mapping[str, Policy] = MappingProxyType(_TABLE)
+#: The policy names, in Caffe's order (what dropdowns and ``--lr-policy`` offer).
+POLICIES: tuple[str, ...] = tuple(POLICY_TABLE)
+#: The formula of each policy, as the lessons print it (a view of POLICY_TABLE).
+FORMULAS: Mapping[str, str] = MappingProxyType({name: p.formula for name, p in POLICY_TABLE.items()})
 
 
 class PolicyParams(Protocol):
     """Anything carrying Caffe's schedule fields (``SolverConfig`` does)."""
 
-    base_lr: float
-    lr_policy: str
-    gamma: float | None
-    power: float | None
-    stepsize: int | None
-    stepvalue: Sequence[int]
-    max_iter: int
+    # Read-only members, so that a frozen dataclass such as SolverConfig satisfies the protocol.
+    @property
+    def base_lr(self) -> float: ...
+    @property
+    def lr_policy(self) -> str: ...
+    @property
+    def gamma(self) -> float | None: ...
+    @property
+    def power(self) -> float | None: ...
+    @property
+    def stepsize(self) -> int | None: ...
+    @property
+    def stepvalue(self) -> Sequence[int]: ...
+    @property
+    def max_iter(self) -> int: ...
 
 
 class ScheduleError(ValueError):
     """A learning-rate policy or one of its parameters is invalid."""
 
 
+def get_policy(name: str) -> Policy:
+    """The table entry for ``name``; a ScheduleError listing the valid names otherwise."""
+    if not isinstance(name, str) or name not in POLICY_TABLE:
+        raise ScheduleError(f"unknown lr_policy {name!r}; valid policies are: {', '.join(POLICIES)}")
+    return POLICY_TABLE[name]
+
+
+def is_unset(name: str, value: Any) -> bool:
+    """True if a schedule field holds "not given" (None, or no stepvalues)."""
+    if name == "stepvalue":
+        return value is None or (not isinstance(value, str) and len(value) == 0)
+    return value is None
+
+
+def ignored_params(policy: str, values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The schedule fields in ``values`` that are set but that ``policy`` does not read.
+
+    Caffe ignores such fields; ``SolverConfig`` drops them with a warning naming them.
+    """
+    uses = get_policy(policy).uses
+    return tuple(n for n in SCHEDULE_PARAMS if n in values and n not in uses and not is_unset(n, values[n]))
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _check_param(policy: Policy, spec: PolicyParam, value: Any) -> None:
+    if is_unset(spec.name, value):
+        example = spec.typical if spec.kind != "steps" else list(spec.typical)
+        raise ScheduleError(
+            f"lr_policy {policy.name!r} needs {spec.name} ({spec.meaning}); "
+            f"set {spec.name} (typical: {spec.name}={example})"
+        )
+    if spec.kind == "steps":
+        _check_steps(list(value))
+        return
+    if spec.kind == "int":
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    else:
+        ok = _is_number(value) and math.isfinite(value)
+    if ok and spec.minimum is not None:
+        ok = value > spec.minimum if spec.exclusive else value >= spec.minimum
+    if not ok:
+        whole = "a whole number " if spec.kind == "int" else "a finite number "
+        rule = "" if spec.minimum is None else spec.rule
+        raise ScheduleError(
+            f"lr_policy {policy.name!r} needs {spec.name} to be {whole}{rule}".rstrip()
+            + f", got {value!r}; e.g. {spec.name}={spec.typical}"
+        )
+
+
+def _check_steps(values: list[Any]) -> None:
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
+        raise ScheduleError(f"multistep stepvalues must be whole iterations, got {values}")
+    if any(v < 0 for v in values) or any(b <= a for a, b in zip(values, values[1:])):
+        raise ScheduleError(f"multistep stepvalues must be >= 0 and strictly increasing, got {values}")
+
+
 def validate_policy(p: PolicyParams) -> None:
-    """Raise :class:`ScheduleError` naming the problem and the fix, or return silently."""
-    policy = p.lr_policy
-    if policy not in POLICIES:
-        raise ScheduleError(
-            f"unknown lr_policy {policy!r}; valid policies are: {', '.join(POLICIES)}"
-        )
-    if not isinstance(p.base_lr, (int, float)) or not math.isfinite(p.base_lr) or p.base_lr < 0:
+    """Raise :class:`ScheduleError` naming the problem and the fix, or return silently.
+
+    Only the parameters the policy reads are checked (Caffe ignores the others).
+    """
+    policy = get_policy(p.lr_policy)
+    if not _is_number(p.base_lr) or not math.isfinite(p.base_lr) or p.base_lr < 0:
         raise ScheduleError(f"base_lr must be a finite number >= 0, got {p.base_lr!r}")
-    if policy in _USES_GAMMA:
-        if p.gamma is None:
-            raise ScheduleError(f"lr_policy {policy!r} needs gamma; set gamma (e.g. gamma=0.1)")
-        # sigmoid is the one policy where a negative gamma makes sense: it turns the rise into a decay.
-        if not math.isfinite(p.gamma) or (p.gamma < 0 and policy != "sigmoid"):
-            raise ScheduleError(
-                f"gamma must be a finite number >= 0 for lr_policy {policy!r}, got {p.gamma!r}"
-            )
-    if policy in _USES_POWER:
-        if p.power is None:
-            raise ScheduleError(f"lr_policy {policy!r} needs power; set power (e.g. power=0.75)")
-        if not math.isfinite(p.power):
-            raise ScheduleError(f"power must be finite, got {p.power!r}")
-    elif p.power is not None:
-        raise ScheduleError(
-            f"power={p.power!r} has no meaning for lr_policy {policy!r} (only 'inv' and 'poly' "
-            "use it); leave power unset (None)"
-        )
-    if policy in ("step", "sigmoid") and (p.stepsize is None or p.stepsize <= 0):
-        raise ScheduleError(
-            f"lr_policy {policy!r} needs a positive stepsize, got {p.stepsize!r}; "
-            "set stepsize (e.g. stepsize=1000)"
-        )
-    if policy == "poly" and (p.max_iter is None or p.max_iter <= 0):
-        raise ScheduleError(f"lr_policy 'poly' needs a positive max_iter, got {p.max_iter!r}")
-    if policy == "multistep":
-        values = list(p.stepvalue)
-        if not values:
-            raise ScheduleError("lr_policy 'multistep' needs at least one stepvalue")
-        if any(v < 0 for v in values) or any(b <= a for a, b in zip(values, values[1:])):
-            raise ScheduleError(
-                f"multistep stepvalues must be >= 0 and strictly increasing, got {values}"
-            )
+    for spec in policy.params:
+        _check_param(policy, spec, getattr(p, spec.name))
+    if policy.uses_max_iter:
+        max_iter = p.max_iter
+        if not isinstance(max_iter, numbers.Integral) or isinstance(max_iter, bool) or max_iter <= 0:
+            raise ScheduleError(f"lr_policy {policy.name!r} needs a positive max_iter, got {max_iter!r}")
+
+
+def _pow(x: float, y: float) -> float:
+    """``x ** y`` for x >= 0 that gives inf instead of raising OverflowError/ZeroDivisionError."""
+    try:
+        return float(x) ** y
+    except OverflowError:
+        return math.inf
+    except ZeroDivisionError:  # 0.0 ** negative
+        return math.inf
+
+
+def _scaled(base: float, factor: float) -> float:
+    """base_lr times a policy factor; a zero base_lr stays 0 even when the factor is inf."""
+    return 0.0 if base == 0 else base * factor
+
+
+def _sigmoid(z: float) -> float:
+    """1 / (1 + exp(-z)) without overflow for any finite z."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
 
 
 def lr_at(it: int, p: PolicyParams) -> float:
-    """The learning rate Caffe uses at iteration ``it`` (before that iteration's update)."""
+    """The learning rate Caffe uses at iteration ``it`` (before that iteration's update).
+
+    Always a float: ``math.inf`` where the true rate exceeds the float range (exp with gamma > 1
+    after many iterations), never an OverflowError.
+    """
     validate_policy(p)
-    if it < 0:
-        raise ScheduleError(f"iteration must be >= 0, got {it}")
+    if not _is_number(it) or it < 0:
+        raise ScheduleError(f"iteration must be a number >= 0, got {it!r}")
     policy, base = p.lr_policy, float(p.base_lr)
     if policy == "fixed":
         return base
     if policy == "step":
-        return base * p.gamma ** (it // p.stepsize)
+        return _scaled(base, _pow(p.gamma, it // p.stepsize))
     if policy == "exp":
-        return base * p.gamma**it
+        return _scaled(base, _pow(p.gamma, it))
     if policy == "inv":
-        return base * (1.0 + p.gamma * it) ** (-p.power)
+        return _scaled(base, _pow(1.0 + p.gamma * it, -p.power))
     if policy == "multistep":
         # Caffe advances current_step while iter >= stepvalue[current_step].
-        return base * p.gamma ** sum(1 for v in p.stepvalue if it >= v)
+        return _scaled(base, _pow(p.gamma, sum(1 for v in p.stepvalue if it >= v)))
     if policy == "poly":
         # Caffe never runs past max_iter; clamp so that iterations beyond it give 0, not a
         # rising (even power) or complex (fractional power) rate.
-        return base * max(0.0, 1.0 - it / p.max_iter) ** p.power
-    # sigmoid
-    return base * (1.0 / (1.0 + math.exp(-p.gamma * (it - p.stepsize))))
+        return _scaled(base, _pow(max(0.0, 1.0 - it / p.max_iter), p.power))
+    return _scaled(base, _sigmoid(p.gamma * (it - p.stepsize)))  # sigmoid
 
 
 def lr_curve(iters: np.ndarray | Sequence[int], p: PolicyParams) -> np.ndarray:
-    """``lr_at`` for every iteration in ``iters`` at once (float64), for plotting long schedules."""
+    """``lr_at`` for every iteration in ``iters`` at once (float64), for plotting long schedules.
+
+    Like lr_at it never warns or raises on overflow: such entries are inf (or 0 where they vanish).
+    """
     validate_policy(p)
     it = np.asarray(iters, dtype=np.float64)
-    if it.size and it.min() < 0:
+    if it.size and not np.all(it >= 0):
         raise ScheduleError("iterations must be >= 0")
     policy, base = p.lr_policy, float(p.base_lr)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    if base == 0:
+        return np.zeros_like(it)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         if policy == "fixed":
-            out = np.full_like(it, base)
+            factor = np.ones_like(it)
         elif policy == "step":
-            out = base * np.power(p.gamma, np.floor(it / p.stepsize))
+            factor = np.power(float(p.gamma), np.floor(it / p.stepsize))
         elif policy == "exp":
-            out = base * np.power(p.gamma, it)
+            factor = np.power(float(p.gamma), it)
         elif policy == "inv":
-            out = base * np.power(1.0 + p.gamma * it, -p.power)
+            factor = np.power(1.0 + p.gamma * it, -float(p.power))
         elif policy == "multistep":
             steps = np.searchsorted(np.asarray(p.stepvalue, dtype=np.float64), it, side="right")
-            out = base * np.power(p.gamma, steps)
+            factor = np.power(float(p.gamma), steps.astype(np.float64))
         elif policy == "poly":
-            out = base * np.power(np.maximum(0.0, 1.0 - it / p.max_iter), p.power)
-        else:
-            out = base / (1.0 + np.exp(-p.gamma * (it - p.stepsize)))
-    return out
+            factor = np.power(np.maximum(0.0, 1.0 - it / p.max_iter), float(p.power))
+        else:  # sigmoid, in the form that cannot overflow: exp of a value <= 0 only
+            z = p.gamma * (it - p.stepsize)
+            e = np.exp(-np.abs(z))
+            factor = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return base * factor
 
 
 def lambda_lr(optimizer, p: PolicyParams):  # -> torch.optim.lr_scheduler.LambdaLR
@@ -158,11 +379,12 @@ def lambda_lr(optimizer, p: PolicyParams):  # -> torch.optim.lr_scheduler.Lambda
 def formula_with_values(p: PolicyParams, it: int | None = None) -> str:
     """The policy's formula with the configured numbers substituted, for widgets and lessons."""
     validate_policy(p)
-    text = FORMULAS[p.lr_policy]
+    text = POLICY_TABLE[p.lr_policy].formula
+    gamma = p.gamma if "gamma" in POLICY_TABLE[p.lr_policy].uses else None
     subs = {
         "base_lr": f"{p.base_lr:g}",
         # a negative gamma (a decaying sigmoid) in parentheses: "exp(-(-0.002) * ...)", not "exp(--0.002 ...)"
-        "gamma": (f"({p.gamma:g})" if p.gamma < 0 else f"{p.gamma:g}") if p.gamma is not None else "gamma",
+        "gamma": (f"({gamma:g})" if gamma < 0 else f"{gamma:g}") if gamma is not None else "gamma",
         "power": f"{p.power:g}" if p.power is not None else "power",
         "stepsize": str(p.stepsize),
         "max_iter": str(p.max_iter),

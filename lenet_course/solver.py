@@ -1,50 +1,109 @@
-"""The training loop, counted in iterations as Caffe's solver counts them.
+"""The training loop, counted in iterations as Caffe's solver counts them (``solver.cpp``).
 
-Per iteration ``it`` (from 0): test first when ``it % test_interval == 0`` (at 0 only with
-``test_initialization``), then one forward/backward/update at ``lr_at(it)``, display the loss when
-``it % display == 0``, and snapshot when ``it + 1`` is a multiple of ``snapshot``. At the end: a
-last test and a last snapshot, as Caffe does (``snapshot: 0`` turns snapshots off altogether). Losses stay on the device and are read in bulk at
-display and test time, so an iteration never waits on the host.
+Per iteration ``it`` (from 0), in the order of Caffe's ``Solver::Step``: test first when
+``it % test_interval == 0`` (at 0 only with ``test_initialization``); then ``iter_size``
+forward/backward passes of the un-divided loss, :func:`~lenet_course.optim.prepare_gradients_`
+(clip, then divide by ``iter_size``) and one update at ``lr_at(it)``; the display line when
+``it % display == 0`` (the mean of the last ``average_loss`` losses, as ``UpdateSmoothedLoss``);
+then the counter moves to ``it + 1``, and a snapshot is written when that is a multiple of
+``snapshot`` or one was requested (:meth:`Solver.request_snapshot`, Caffe's SIGHUP); a stop
+request (:meth:`Solver.request_stop`, Caffe's SIGINT) ends the loop there. ``solve()`` then
+writes the last snapshot if ``snapshot_after_train`` and the last iteration was not a snapshot
+already (also after a stop request), and, unless stopped early, runs the last test.
+Caffe's extra forward pass that displays the final loss is left out: it would consume a
+training batch that a run resumed from the last snapshot never sees.
+
+Everything the loop does is reported as typed events to one callback list
+(:class:`StepEvent`, :class:`DisplayEvent`, :class:`TestEvent`, :class:`SnapshotEvent`,
+:class:`StopEvent`, and :class:`NoteEvent` for the odd informational line); Caffe's log lines
+are one subscriber (:class:`CaffeLog`). Losses stay on the device and are read in bulk at
+display, test and snapshot time, so an iteration never waits on the host.
+
+Snapshots never mix or half-appear: the weights and the solver state are staged as temp files
+and renamed together, the state records the SHA-256 of its weights file and :meth:`Solver.restore`
+checks it, and a run holds a lock on its ``snapshot_prefix`` (:class:`~lenet_course.checkpoints.PrefixLock`)
+so a second run on the same prefix refuses to start. A diverged run writes no snapshot at all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
 import math
 import os
 import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .checkpoints import CheckpointError, atomic_save, load_weights, safe_load, save_weights
+from .checkpoints import (
+    CheckpointError,
+    CheckpointWarning,
+    PrefixLock,
+    RunLockedError,
+    SnapshotError,
+    commit,
+    discard,
+    read_weights,
+    safe_load,
+    sha256_of,
+    stage_save,
+    weights_of,
+)
 from .config import SolverConfig
 from .data import BatchSource, LoaderBatches, TensorBatches, pick_device
-from .optim import make_optimizer, set_rate
+from .optim import make_optimizer, optimizer_type_name, prepare_gradients_, set_rate
 from .schedules import lr_at
 from .speed import make_fast
 
+__all__ = [
+    "DIVERGENCE_LOSS", "STOP_REASONS", "CaffeLog", "CheckpointError", "DisplayEvent", "Event", "History",
+    "NoteEvent", "RunLockedError", "SnapshotError", "SnapshotEvent", "Solver", "StepEvent", "StepInfo",
+    "StopEvent", "TestEvent", "TestInfo", "resolve_seed", "seed_everything", "test_source", "train_source",
+]
+
 #: A loss above this (or NaN/inf) counts as a diverged run and stops training.
 DIVERGENCE_LOSS = 1e4
+#: Why a run ended: it reached its last iteration, ``request_stop()`` (or ``"interrupted"``,
+#: the CLI's Ctrl-C) asked it to, or the loss / the weights stopped being finite.
+STOP_REASONS = ("finished", "requested", "interrupted", "diverged")
+_CLOCK_SEEDS = 2**31  # a seed picked from the clock is below this (fits every generator)
 
 
 def seed_everything(seed: int) -> None:
-    """Seed torch's CPU and CUDA generators (model initialisation, augmentation, dropout)."""
+    """Seed torch's global CPU and CUDA generators (model initialisation, augmentation, dropout).
+
+    An explicit call for scripts and lessons that want the global RNG in a known state before
+    they build a model; nothing in the library calls it (the :class:`Solver` never reseeds the
+    process).
+    """
     torch.manual_seed(seed)
 
 
-@dataclass(frozen=True)
-class StepInfo:
-    """What ``on_step`` callbacks receive after each iteration."""
+def resolve_seed(seed: int) -> tuple[int, bool]:
+    """``(seed, False)`` for a seed >= 0; for a negative one (Caffe: "not seeded") a seed picked
+    from the clock and ``True``, so the run can say which one it used and be repeated."""
+    if seed >= 0:
+        return int(seed), False
+    return time.time_ns() % _CLOCK_SEEDS, True
 
-    iteration: int  # the iteration just done (0-based, as Caffe prints it)
+
+# ---- events ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepEvent:
+    """After each iteration's update (the iteration just done, 0-based, as Caffe prints it)."""
+
+    iteration: int
     lr: float
-    loss_tensor: Tensor
+    loss_tensor: Tensor  # this iteration's loss (mean over its iter_size passes), on the device
 
     @property
     def loss(self) -> float:
@@ -53,12 +112,105 @@ class StepInfo:
 
 
 @dataclass(frozen=True)
-class TestInfo:
+class DisplayEvent:
+    """Every ``display`` iterations: the smoothed loss (mean of the last ``average_loss``)."""
+
     iteration: int
     loss: float
+    lr: float
+    iters_per_second: float | None  # None at a run's first display line (nothing to time yet)
+
+
+@dataclass(frozen=True)
+class TestEvent:
+    """A finished test: accuracy and mean loss over ``test_iter`` batches.
+
+    ``compute_loss`` is the config's ``test_compute_loss`` at that time (Caffe then prints an
+    extra "Test loss" line); the loss is computed either way.
+    """
+
+    iteration: int
     accuracy: float
+    loss: float
+    compute_loss: bool = False
 
 
+@dataclass(frozen=True)
+class SnapshotEvent:
+    """A snapshot pair written (both files complete, renamed into place)."""
+
+    iteration: int
+    weights_path: Path
+    state_path: Path
+
+
+@dataclass(frozen=True)
+class StopEvent:
+    """The end of a run: ``reason`` is one of :data:`STOP_REASONS`; ``message`` says it in words.
+
+    ``state_path`` is the solver state written for this iteration (the file to resume from), or
+    None when the run ended without one. ``solve()`` always emits one; ``step()`` only when it
+    stopped early.
+    """
+
+    iteration: int
+    reason: str
+    message: str
+    state_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class NoteEvent:
+    """An informational line: the seed picked from the clock, a resume's changed fields,
+    gradient clipping, an interrupted test."""
+
+    iteration: int
+    message: str
+
+
+Event = StepEvent | DisplayEvent | TestEvent | SnapshotEvent | StopEvent | NoteEvent
+#: The names these events had before they were typed events (the old ``on_step`` / ``on_test`` payloads).
+StepInfo = StepEvent
+TestInfo = TestEvent
+
+
+class CaffeLog:
+    """The subscriber that turns events into Caffe-style log lines, handed to ``print_fn``.
+
+    ``Solver(log=print)`` is a shortcut for ``Solver(callbacks=[CaffeLog(print)])``.
+    """
+
+    def __init__(self, print_fn: Callable[[str], Any] = print) -> None:
+        self.print_fn = print_fn
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, StepEvent):
+            return  # every iteration: no line (the display event summarises them)
+        for line in self.lines(event):
+            self.print_fn(line)
+
+    @staticmethod
+    def lines(event: Event) -> list[str]:
+        """The log lines one event gives (none for a step)."""
+        if isinstance(event, DisplayEvent):
+            speed = "" if event.iters_per_second is None else f" ({event.iters_per_second:.1f} iter/s)"
+            return [f"Iteration {event.iteration}{speed}, loss = {event.loss:.4f}, lr = {event.lr:.6g}"]
+        if isinstance(event, TestEvent):
+            lines = [f"Iteration {event.iteration}, Testing net: accuracy = {event.accuracy:.4f}, "
+                     f"loss = {event.loss:.4f}"]
+            if event.compute_loss:
+                lines.append(f"Test loss: {event.loss:g}")
+            return lines
+        if isinstance(event, SnapshotEvent):
+            return [f"Snapshotting to {event.weights_path} and {event.state_path}"]
+        if isinstance(event, StopEvent):
+            return ["Optimization Done."] if event.reason == "finished" else [event.message]
+        if isinstance(event, NoteEvent):
+            return [event.message]
+        return []
+
+
+# ---- the record of a run ---------------------------------------------------------------------
 @dataclass
 class History:
     """Everything a run measured, as numpy arrays (train per iteration, test per test)."""
@@ -79,7 +231,7 @@ class History:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "stop_reason"}
 
     @classmethod
-    def from_tensors(cls, state: dict) -> "History":
+    def from_tensors(cls, state: dict) -> History:
         return cls(**{k: v.numpy() for k, v in state.items()})
 
 
@@ -92,6 +244,10 @@ class _Recorder:
         self.test = [list(h.test_iteration), list(h.test_loss), list(h.test_accuracy)]
         self.pending: list[Tensor] = []
         self.pending_meta: list[tuple[int, float]] = []
+
+    def __len__(self) -> int:
+        """Iterations recorded, read or not."""
+        return len(self.loss) + len(self.pending)
 
     def add(self, it: int, lr: float, loss: Tensor) -> None:
         self.pending.append(loss)
@@ -108,8 +264,8 @@ class _Recorder:
         self.pending, self.pending_meta = [], []
         return values
 
-    def add_test(self, info: TestInfo) -> None:
-        for column, value in zip(self.test, (info.iteration, info.loss, info.accuracy)):
+    def add_test(self, event: TestEvent) -> None:
+        for column, value in zip(self.test, (event.iteration, event.loss, event.accuracy)):
             column.append(value)
 
     def history(self, stop_reason: str = "") -> History:
@@ -122,14 +278,20 @@ class _Recorder:
         )
 
 
+# ---- data sources ------------------------------------------------------------------------------
 def train_source(model: nn.Module, cfg: SolverConfig, device: torch.device, root=None,
-                 augment: bool = False, limit: int | None = None) -> BatchSource:
-    """The Caffe recipe's training batches, scaled the way ``model`` expects."""
+                 augment: bool = False, limit: int | None = None, seed: int | None = None) -> BatchSource:
+    """The Caffe recipe's training batches, scaled the way ``model`` expects.
+
+    ``seed`` orders the epochs (default ``cfg.random_seed``, which must then be >= 0).
+    """
     scale = getattr(model, "input_scale", "caffe")
-    cls = LoaderBatches if augment else TensorBatches
-    extra = {"augment": True} if augment else {}
-    return cls("train", scale=scale, batch_size=cfg.train_batch_size, seed=cfg.random_seed,
-               device=device, root=root, limit=limit, **extra)
+    order_seed = cfg.random_seed if seed is None else seed
+    if augment:
+        return LoaderBatches("train", scale=scale, batch_size=cfg.train_batch_size, seed=order_seed, augment=True,
+                             device=device, root=root, limit=limit)
+    return TensorBatches("train", scale=scale, batch_size=cfg.train_batch_size, seed=order_seed, device=device,
+                         root=root, limit=limit)
 
 
 def test_source(model: nn.Module, cfg: SolverConfig, device: torch.device, root=None,
@@ -140,14 +302,25 @@ def test_source(model: nn.Module, cfg: SolverConfig, device: torch.device, root=
                          limit=limit)
 
 
+_STATE_KEYS = ("iteration", "weights", "optimizer", "train_data", "rng_cpu", "history", "config")
+
+
 class Solver:
     """Trains ``model`` with ``cfg`` on ``train_data``, testing on ``test_data``.
 
-    Callbacks ``on_step(StepInfo)`` and ``on_test(TestInfo)`` let plots and widgets follow along;
-    ``request_stop()`` ends the run after the current iteration, leaving the model usable.
-    ``cfg`` may be replaced between iterations (``update_config``): the next iteration uses it.
-    ``fast`` (default) applies :func:`lenet_course.speed.make_fast` to the model on the CPU and
-    lets :class:`~lenet_course.optim.CaffeSGD` use torch's fused kernel.
+    ``callbacks`` each receive every :data:`Event`; ``log=print`` adds a :class:`CaffeLog`;
+    ``on_step`` / ``on_test`` (lists kept as attributes) receive only step / test events.
+    ``request_stop()`` ends the run after the current iteration, leaving the model usable;
+    ``request_snapshot()`` writes a snapshot after it and carries on (both safe to call from a
+    signal handler or another thread). ``cfg`` may be replaced between iterations
+    (``update_config``): the next iteration uses it. ``fast`` (default) applies
+    :func:`lenet_course.speed.make_fast` to the model on the CPU and lets
+    :class:`~lenet_course.optim.CaffeSGD` use torch's fused kernel.
+
+    ``cfg.random_seed`` orders the training batches of the default data source; a negative seed
+    is replaced by one from the clock, announced in a :class:`NoteEvent` and kept as
+    ``solver.seed`` (and in every snapshot). The solver never seeds torch's global generator:
+    the model arrives initialised.
     """
 
     def __init__(
@@ -160,62 +333,143 @@ class Solver:
         device: torch.device | str | None = None,
         root: str | os.PathLike | None = None,
         augment: bool = False,
-        on_step: Callable[[StepInfo], None] | Iterable[Callable[[StepInfo], None]] = (),
-        on_test: Callable[[TestInfo], None] | Iterable[Callable[[TestInfo], None]] = (),
+        callbacks: Iterable[Callable[[Event], Any]] = (),
+        on_step: Callable[[StepEvent], None] | Iterable[Callable[[StepEvent], None]] = (),
+        on_test: Callable[[TestEvent], None] | Iterable[Callable[[TestEvent], None]] = (),
         log: Callable[[str], None] | None = print,
         progress: bool = True,
         fast: bool = True,
     ) -> None:
         self.cfg = cfg or SolverConfig()
+        self.seed, from_clock = resolve_seed(self.cfg.random_seed)
         self.device = torch.device(device) if device is not None else pick_device(self.cfg.solver_mode)
         self.model = model.to(self.device)
         if fast:  # CPU layout/allocator settings; same results up to rounding (lenet_course.speed)
             make_fast(self.model, self.device)
         if train_data is None:
-            train_data = train_source(model, self.cfg, self.device, root, augment)
+            train_data = train_source(model, self.cfg, self.device, root, augment, seed=self.seed)
         if test_data is None:
             test_data = test_source(model, self.cfg, self.device, root)
         self.train_data, self.test_data = train_data, test_data
-        self.optimizer = make_optimizer(self.model, self.cfg, fused=None if fast else False)
+        self._fused = None if fast else False
+        self.optimizer = make_optimizer(self.model, self.cfg, fused=self._fused)
         self.iter = 0
+        #: iterations trained by this process (a resumed run starts counting at 0 again)
+        self.trained_this_run = 0
+        self.callbacks: list[Callable[[Event], Any]] = ([CaffeLog(log)] if log else []) + list(callbacks)
         self.on_step = [on_step] if callable(on_step) else list(on_step)
         self.on_test = [on_test] if callable(on_test) else list(on_test)
-        self.log, self.progress = log, progress
+        self.progress = progress
         self._recorder = _Recorder()
-        self._stop_requested = False
-        self.stop_reason = ""
+        self.stop_reason = ""  # the last run's StopEvent message ("" when it finished)
+        self.last_snapshot: SnapshotEvent | None = None
+        self._lock: PrefixLock | None = None
+        # Set by request_stop / request_snapshot (possibly from a signal handler), read by the loop:
+        # plain attribute writes, never a lock, so a handler can never deadlock against the loop.
+        self._stop_request: str | None = None
+        self._snapshot_requests = 0
+        self._snapshots_served = 0
+        self._divergence = ""  # why the current run diverged ("" while it has not)
+        self._display_mark = (time.perf_counter(), 0)  # (time, iteration) of the last display line
+        if from_clock:
+            self._emit(NoteEvent(0, f"random_seed {self.cfg.random_seed}: seeded from the clock with "
+                                    f"{self.seed} (set random_seed: {self.seed} to repeat this run)"))
 
-    # ---- configuration -------------------------------------------------------------------
+    # ---- configuration and requests -----------------------------------------------------
     def update_config(self, **changes) -> SolverConfig:
         """Change solver fields (validated); the next iteration uses them."""
         self.cfg = self.cfg.replace(**changes)
         return self.cfg
 
-    def request_stop(self) -> None:
-        self._stop_requested = True
+    def request_stop(self, reason: str = "requested") -> None:
+        """End the run after the current iteration (Caffe's SIGINT: ``solve()`` then snapshots
+        if ``snapshot_after_train``). ``reason`` "interrupted" marks a Ctrl-C in the StopEvent.
+
+        Only sets a flag, so it is safe from a signal handler or another thread. A request made
+        while no run is going stops the next one at its first chance (as a SIGINT does in Caffe);
+        :meth:`cancel_requests` forgets it.
+        """
+        if reason not in ("requested", "interrupted"):
+            raise ValueError(f"request_stop reason must be 'requested' or 'interrupted', got {reason!r}")
+        self._stop_request = reason
+
+    def request_snapshot(self) -> None:
+        """Write a snapshot after the current iteration and carry on (Caffe's SIGHUP).
+
+        Only bumps a counter, so it is safe from a signal handler or another thread.
+        """
+        self._snapshot_requests += 1
+
+    def cancel_requests(self) -> None:
+        """Forget stop and snapshot requests not yet acted on (e.g. a Stop pressed between runs)."""
+        self._stop_request = None
+        self._snapshots_served = self._snapshot_requests
+
+    def _emit(self, event: Event) -> None:
+        for callback in self.callbacks:
+            callback(event)
+        if isinstance(event, StepEvent):
+            for on_step in self.on_step:
+                on_step(event)
+        elif isinstance(event, TestEvent):
+            for on_test in self.on_test:
+                on_test(event)
 
     # ---- one iteration -------------------------------------------------------------------
-    def _train_step(self, rate: float) -> Tensor:
-        set_rate(self.optimizer, rate, self.cfg)
-        x, y = self.train_data.next_batch()
+    def _train_step(self, rate: float, cfg: SolverConfig) -> Tensor:
+        """``iter_size`` forward/backward passes, then Caffe's ApplyUpdate; the mean loss."""
+        set_rate(self.optimizer, rate, cfg)
         self.optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(self.model(x), y)
-        loss.backward()
+        total: Tensor | None = None
+        for _ in range(cfg.iter_size):
+            x, y = self.train_data.next_batch()
+            loss = F.cross_entropy(self.model(x), y)
+            loss.backward()  # gradients add up over the passes; prepare_gradients_ divides them
+            total = loss.detach() if total is None else total + loss.detach()
+        norm = prepare_gradients_(self._parameters(), cfg)
+        if norm is not None and norm > cfg.clip_gradients:
+            self._emit(NoteEvent(self.iter, f"Gradient clipping: scaling down gradients (L2 norm {norm:g} > "
+                                            f"{cfg.clip_gradients:g}) by scale factor {cfg.clip_gradients / norm:g}"))
         self.optimizer.step()
-        return loss.detach()
+        assert total is not None  # iter_size >= 1 (config)
+        return total if cfg.iter_size == 1 else total / cfg.iter_size
+
+    def _parameters(self) -> list[Tensor]:
+        return [p for group in self.optimizer.param_groups for p in group["params"]]
+
+    def test(self) -> TestEvent:
+        """Mean loss and accuracy over ``test_iter`` batches of ``test_batch_size`` (all 10,000)."""
+        event = self._test(interruptible=False)
+        assert event is not None
+        return event
+
+    def _test(self, interruptible: bool) -> TestEvent | None:
+        """One test; None when a stop request came in between two test batches (as Caffe's Test)."""
+        cfg = self.cfg
+        measured = self._measure_test(cfg, interruptible)
+        if measured is None:
+            self._emit(NoteEvent(self.iter, "Test interrupted."))
+            return None
+        accuracy, loss = measured
+        event = TestEvent(self.iter, accuracy, loss, bool(cfg.test_compute_loss))
+        self._recorder.add_test(event)
+        self._emit(event)  # outside inference mode: a callback may do anything
+        return event
 
     @torch.inference_mode()
-    def test(self) -> TestInfo:
-        """Mean loss and accuracy over ``test_iter`` batches of ``test_batch_size`` (all 10,000)."""
+    def _measure_test(self, cfg: SolverConfig, interruptible: bool) -> tuple[float, float] | None:
+        """(accuracy, mean loss) over ``test_iter`` batches, or None if a stop request came first."""
         was_training = self.model.training
         self.model.eval()
         total_loss = torch.zeros((), device=self.device, dtype=torch.float64)
         correct = torch.zeros((), device=self.device, dtype=torch.int64)
         seen = 0
         try:
-            for i, (x, y) in enumerate(self.test_data.iter_epoch(self.cfg.test_batch_size)):
-                if i >= self.cfg.test_iter:
+            for i, (x, y) in enumerate(self.test_data.iter_epoch(cfg.test_batch_size)):
+                if i >= cfg.test_iter:
                     break
+                if interruptible and self._stop_request is not None:
+                    return None
                 logits = self.model(x)
                 total_loss += F.cross_entropy(logits, y, reduction="sum").double()
                 correct += (logits.argmax(1) == y).sum()
@@ -224,88 +478,143 @@ class Solver:
             self.model.train(was_training)
         if seen == 0:
             raise ValueError("the test set is empty (test_iter is 0 or the test source has no data)")
-        info = TestInfo(self.iter, float(total_loss) / seen, int(correct) / seen)
-        self._recorder.add_test(info)
-        if self.log:
-            self.log(f"Iteration {self.iter}, Testing net: accuracy = {info.accuracy:.4f}, loss = {info.loss:.4f}")
-        for callback in self.on_test:
-            callback(info)
-        return info
+        return int(correct) / seen, float(total_loss) / seen
 
     def _tests_now(self, cfg: SolverConfig) -> bool:
         """Whether this iteration is a test point (test_interval or test_iter 0 turns tests off)."""
         return bool(cfg.test_interval and cfg.test_iter and self.iter % cfg.test_interval == 0)
 
+    # ---- divergence ----------------------------------------------------------------------
     def _flush(self) -> list[float]:
-        """Read the losses still on the device (one sync) and stop the run if any diverged."""
+        """Read the losses still on the device (one sync) and note it if any diverged."""
         first = self._recorder.pending_meta[0][0] if self._recorder.pending_meta else self.iter
         values = self._recorder.flush()
-        self._check_divergence(values, first)
+        if not self._divergence:
+            for offset, value in enumerate(values):
+                if not math.isfinite(value) or value > DIVERGENCE_LOSS:
+                    self._divergence = (f"diverged: the loss became {value:g} at iteration {first + offset}; "
+                                        "lower base_lr (or momentum) and train again")
+                    break
         return values
 
-    def _check_divergence(self, values: list[float], first_it: int) -> None:
-        for offset, value in enumerate(values):
-            if not math.isfinite(value) or value > DIVERGENCE_LOSS:
-                self.stop_reason = (
-                    f"diverged: the loss became {value:g} at iteration {first_it + offset}; "
-                    "lower base_lr (or momentum) and train again"
-                )
-                self._stop_requested = True
-                return
+    def _healthy(self) -> bool:
+        """No diverged loss, and every weight finite (checked before anything is written)."""
+        self._flush()
+        if not self._divergence:
+            finite = torch.stack([torch.isfinite(p).all() for p in self._parameters()]).all()
+            if not bool(finite):
+                self._divergence = (f"diverged: the weights became NaN or inf by iteration {self.iter}; "
+                                    "lower base_lr (or momentum) and train again")
+        return not self._divergence
 
     # ---- the loop ------------------------------------------------------------------------
     def step(self, iters: int) -> History:
-        """Run ``iters`` iterations (fewer if stopped or diverged); return the history so far."""
+        """Run ``iters`` iterations (fewer if stopped or diverged); return the history so far.
+
+        Snapshots every ``snapshot`` iterations (and when requested); no ``snapshot_after_train``
+        snapshot, as Caffe's ``Step``. Emits a StopEvent only when the run stopped early.
+        """
+        with self._run_lock(self.cfg.snapshot > 0):
+            reason = self._run(iters)
+        if reason != "finished":
+            self._finish(reason)
+        else:
+            self.stop_reason = ""
+        return self.history()
+
+    def solve(self, max_iter: int | None = None) -> History:
+        """Train up to ``max_iter`` (default ``cfg.max_iter``), then snapshot and test as Caffe does."""
+        target = self.cfg.max_iter if max_iter is None else max_iter
+        cfg = self.cfg
+        with self._run_lock(cfg.snapshot > 0 or cfg.snapshot_after_train):
+            start = self.iter
+            reason = self._run(max(0, target - self.iter))
+            cfg = self.cfg
+            at_snapshot = bool(cfg.snapshot) and self.iter % cfg.snapshot == 0
+            if reason != "diverged" and cfg.snapshot_after_train and not at_snapshot and self.iter > start:
+                if self._healthy():
+                    self._write_snapshot()
+                else:
+                    reason = "diverged"
+            if reason == "finished" and self._tests_now(cfg):
+                self._test(interruptible=False)
+        self._finish(reason)
+        return self.history()
+
+    def _run(self, iters: int) -> str:
+        """The iterations of one ``step``/``solve``; returns why they ended (a STOP_REASONS entry)."""
         stop_at = self.iter + iters
-        self._stop_requested, self.stop_reason = False, ""
+        self.stop_reason, self._divergence = "", ""
+        smoothing_from = len(self._recorder)  # Caffe's Step starts a fresh average_loss window
         bar = self._progress_bar(iters)
         self.model.train()
-        mark_time, mark_iter = time.perf_counter(), self.iter  # for iter/s between display lines
+        self._display_mark = (time.perf_counter(), self.iter)  # for iter/s between display lines
+        reason = "finished"
         try:
-            while self.iter < stop_at and not self._stop_requested:
+            while self.iter < stop_at:
                 cfg = self.cfg
                 if self._tests_now(cfg) and (self.iter > 0 or cfg.test_initialization):
-                    self.test()
+                    if self._test(interruptible=True) is None:
+                        break  # stop requested while testing
                 rate = lr_at(self.iter, cfg)
-                loss = self._train_step(rate)
+                loss = self._train_step(rate, cfg)
                 self._recorder.add(self.iter, rate, loss)
-                if self.on_step:
-                    info = StepInfo(self.iter, rate, loss)
-                    for callback in self.on_step:
-                        callback(info)
+                if self.callbacks or self.on_step:
+                    self._emit(StepEvent(self.iter, rate, loss))
                 if cfg.display and self.iter % cfg.display == 0:
-                    values = self._flush()
-                    if self.log and values:
-                        now, done = time.perf_counter(), self.iter + 1 - mark_iter
-                        speed = f" ({done / max(now - mark_time, 1e-9):.1f} iter/s)" if done > 1 else ""
-                        self.log(f"Iteration {self.iter}{speed}, loss = {values[-1]:.4f}, lr = {rate:.6g}")
-                        mark_time, mark_iter = now, self.iter + 1
+                    self._display(rate, cfg, smoothing_from)
                 self.iter += 1
+                self.trained_this_run += 1
                 if bar is not None:
                     bar.update(1)
-                if cfg.snapshot and self.iter % cfg.snapshot == 0:
-                    self.snapshot()
+                if self._divergence:
+                    break
+                requested = self._snapshot_requests != self._snapshots_served
+                if (cfg.snapshot and self.iter % cfg.snapshot == 0) or requested:
+                    self._snapshots_served = self._snapshot_requests
+                    if not self._healthy():
+                        break
+                    with self._run_lock(True):  # the prefix may have changed (update_config)
+                        self._write_snapshot()
+                if self._stop_request is not None:
+                    break
             self._flush()
         finally:
             if bar is not None:
                 bar.close()
-        if self.stop_reason and self.log:
-            self.log(self.stop_reason)
-        elif self._stop_requested and not self.stop_reason:
-            self.stop_reason = f"stopped at iteration {self.iter}"
-        return self.history()
+        if self._divergence:
+            return "diverged"
+        if self._stop_request is not None:
+            reason, self._stop_request = self._stop_request, None
+        return reason
 
-    def solve(self, max_iter: int | None = None) -> History:
-        """Train up to ``max_iter`` (default ``cfg.max_iter``), then test and snapshot as Caffe does."""
-        target = self.cfg.max_iter if max_iter is None else max_iter
-        self.step(max(0, target - self.iter))
-        if not self.stop_reason:
-            cfg = self.cfg
-            if self._tests_now(cfg):
-                self.test()
-            if cfg.snapshot and self.iter % cfg.snapshot != 0:
-                self.snapshot()
-        return self.history()
+    def _display(self, rate: float, cfg: SolverConfig, smoothing_from: int) -> None:
+        """The display line: the mean of the last ``average_loss`` losses of this run, and the
+        iterations per second since the previous line (timed after the losses are read)."""
+        self._flush()
+        now, (then, first) = time.perf_counter(), self._display_mark
+        done = self.iter + 1 - first
+        speed = done / max(now - then, 1e-9) if done > 1 else None
+        self._display_mark = (now, self.iter + 1)
+        losses = self._recorder.loss
+        window = losses[max(smoothing_from, len(losses) - cfg.average_loss):]
+        self._emit(DisplayEvent(self.iter, float(np.mean(window)), rate, speed))
+
+    def _finish(self, reason: str) -> None:
+        """Set ``stop_reason`` and emit the StopEvent, naming the snapshot of this iteration."""
+        snap = self.last_snapshot if self.last_snapshot and self.last_snapshot.iteration == self.iter else None
+        wrote = f"; snapshot written to {snap.weights_path} and {snap.state_path}" if snap else ""
+        if reason == "diverged":
+            message = self._divergence + ". No snapshot was written after it."
+        elif reason == "interrupted":
+            message = (f"interrupted at iteration {self.iter}{wrote}; resume from {snap.state_path}" if snap else
+                       f"interrupted at iteration {self.iter}; no snapshot written (snapshot_after_train is off)")
+        elif reason == "requested":
+            message = f"stopped at iteration {self.iter}{wrote}"
+        else:
+            message = f"finished at iteration {self.iter}{wrote}"
+        self.stop_reason = "" if reason == "finished" else message
+        self._emit(StopEvent(self.iter, reason, message, snap.state_path if snap else None))
 
     def history(self) -> History:
         self._flush()  # every loss that reaches the history is checked for divergence first
@@ -319,44 +628,191 @@ class Solver:
         return tqdm(total=total, desc="training", unit="iter", leave=False)
 
     # ---- snapshots -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _run_lock(self, needed: bool) -> Iterator[None]:
+        """Hold the lock of ``snapshot_prefix`` (taken here unless already held for that prefix).
+
+        Taking it also proves the snapshot folder writable, before the first iteration.
+        """
+        prefix = self.cfg.snapshot_prefix
+        if not needed or (self._lock is not None and self._lock.held and self._lock.prefix == prefix):
+            yield
+            return
+        outer, self._lock = self._lock, PrefixLock(prefix).acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
+            self._lock = outer
+
     def snapshot_paths(self, iteration: int | None = None) -> tuple[Path, Path]:
         it = self.iter if iteration is None else iteration
         stem = f"{self.cfg.snapshot_prefix}_iter_{it}"
         return Path(stem + ".pt"), Path(stem + ".solverstate.pt")
 
     def snapshot(self) -> tuple[Path, Path]:
-        """Write the weights (tut2 form) and the solver state, each atomically."""
+        """Write the weights (tut2 form) and the solver state now, as one pair.
+
+        Refused (:class:`SnapshotError`) for a diverged run, and (:class:`RunLockedError`) while
+        another run holds this snapshot prefix.
+        """
+        if not self._healthy():
+            raise SnapshotError(f"no snapshot written: the run {self._divergence.removeprefix('diverged: ')}")
+        with self._run_lock(True):
+            return self._write_snapshot()
+
+    def _write_snapshot(self) -> tuple[Path, Path]:
+        """Stage both files, then rename both: a failure leaves every earlier file as it was."""
         weights_path, state_path = self.snapshot_paths()
-        save_weights(self.model, weights_path)
-        state = {
+        weights_tmp = stage_save(weights_of(self.model), weights_path)
+        try:
+            state_tmp = stage_save(self._state(weights_path.name, sha256_of(weights_tmp)), state_path)
+        except BaseException:
+            discard(weights_tmp)
+            raise
+        try:
+            commit(weights_tmp, weights_path)
+        except BaseException:
+            discard(state_tmp)
+            raise
+        commit(state_tmp, state_path)
+        self.last_snapshot = SnapshotEvent(self.iter, weights_path, state_path)
+        self._emit(self.last_snapshot)
+        return weights_path, state_path
+
+    def _state(self, weights_name: str, weights_sha256: str) -> dict[str, Any]:
+        """What a .solverstate.pt holds (tensors and plain values only: loadable with weights_only)."""
+        return {
             "iteration": self.iter,
-            "weights": weights_path.name,
+            "weights": weights_name,
+            "weights_sha256": weights_sha256,
+            "optimizer_type": optimizer_type_name(self.optimizer),
             "optimizer": self.optimizer.state_dict(),
             "train_data": self.train_data.state_dict(),
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
             "history": self.history().to_tensors(),
             "config": dataclasses.asdict(self.cfg),
+            "random_seed": self.seed,
         }
-        atomic_save(state, state_path)
-        if self.log:
-            self.log(f"Snapshotting to {weights_path} and {state_path}")
-        return weights_path, state_path
 
-    def restore(self, state_path: str | os.PathLike) -> None:
-        """Continue from a snapshot: weights, momentum history, data position, RNG, history."""
+    # ---- resume ----------------------------------------------------------------------------
+    def restore(self, state_path: str | os.PathLike, cfg: SolverConfig | None = None) -> dict[str, tuple[Any, Any]]:
+        """Continue from a snapshot: weights, optimizer history, data position, RNG, history.
+
+        ``cfg`` (default: this solver's) may differ from the snapshot's, as a new solver file
+        may continue a Caffe run: it is applied, and the changed fields come back as
+        ``{field: (snapshot's value, new value)}`` (also announced in a NoteEvent). Everything
+        is checked before anything changes: a weights file that is not the one the state was
+        written with (SHA-256), another solver type, or a state that does not fit raise
+        :class:`CheckpointError` and leave model, optimizer and data position as they were.
+        """
         state_path = Path(state_path)
         state = safe_load(state_path, map_location="cpu")
+        new_cfg = cfg or self.cfg
+        weights_path = self._check_state(state, state_path, new_cfg)
+        weights = read_weights(self.model, weights_path, map_location=self.device)
+        optimizer = self.optimizer
+        if optimizer_type_name(optimizer) != new_cfg.type:
+            optimizer = make_optimizer(self.model, new_cfg, fused=self._fused)
+        _check_optimizer_state(optimizer, state["optimizer"], state_path)
+        changes = _config_changes(state["config"], new_cfg)
+        self._apply_state(state, state_path, weights, optimizer)
+        self.optimizer, self.cfg = optimizer, new_cfg
+        if changes:
+            listed = ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changes.items())
+            self._emit(NoteEvent(self.iter, f"resumed from {state_path} at iteration {self.iter} with "
+                                            f"changed fields: {listed}"))
+        return changes
+
+    def _check_state(self, state: Any, state_path: Path, cfg: SolverConfig) -> Path:
+        """The weights file of a valid solver state; raises CheckpointError for anything wrong."""
         if not isinstance(state, dict) or "weights" not in state or "optimizer" not in state:
             raise CheckpointError(
                 f"{state_path} is not a solver-state snapshot (it looks like a weights file); pass "
                 "the matching .solverstate.pt written beside it, e.g. lenet_iter_5000.solverstate.pt"
             )
-        load_weights(self.model, state_path.parent / state["weights"], map_location=self.device)
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.train_data.load_state_dict(state["train_data"])
-        torch.set_rng_state(state["rng_cpu"])
-        if state["rng_cuda"] and torch.cuda.is_available():
+        missing = [key for key in _STATE_KEYS if key not in state]
+        if missing:
+            raise CheckpointError(f"{state_path} is an incomplete solver state (no {', '.join(missing)}); "
+                                  "resume from another snapshot, or start a new run")
+        weights_path = state_path.parent / state["weights"]
+        if not weights_path.is_file():
+            raise CheckpointError(f"{state_path} needs its weights file {weights_path}, which is missing; "
+                                  "put it back beside the state, or resume from another snapshot")
+        expected = state.get("weights_sha256")
+        if expected is None:
+            warnings.warn(f"{state_path} records no SHA-256 of {weights_path.name} (written by an older "
+                          "version): the pair cannot be checked", CheckpointWarning, stacklevel=3)
+        else:
+            actual = sha256_of(weights_path)
+            if actual != expected:
+                raise CheckpointError(
+                    f"{weights_path} is not the weights file {state_path} was written with (its SHA-256 "
+                    f"is {actual[:16]}..., the state records {expected[:16]}...): the pair is mixed, e.g. "
+                    "by another run on the same snapshot_prefix. Resume from a pair written together."
+                )
+        saved_type = state.get("optimizer_type") or state["config"].get("type", "SGD")
+        if saved_type != cfg.type:
+            raise CheckpointError(
+                f"{state_path} was written by the {saved_type} solver and this solver is {cfg.type}: "
+                f"{cfg.type} cannot continue {saved_type}'s history. Resume with type "
+                f"{saved_type!r}, or start a new run (without resuming) to train with {cfg.type}."
+            )
+        return weights_path
+
+    def _apply_state(self, state: dict, state_path: Path, weights: dict, optimizer: torch.optim.Optimizer) -> None:
+        """Load everything; if any part fails, put back what was loaded before and raise."""
+        target = getattr(self.model, "_orig_mod", self.model)
+        before_model = {k: v.detach().clone() for k, v in target.state_dict().items()}
+        before_optimizer = copy.deepcopy(optimizer.state_dict())
+        before_data = copy.deepcopy(self.train_data.state_dict())
+        try:
+            target.load_state_dict(weights)
+            optimizer.load_state_dict(state["optimizer"])
+            self.train_data.load_state_dict(state["train_data"])
+            torch.set_rng_state(state["rng_cpu"])
+        except Exception as err:
+            target.load_state_dict(before_model)
+            optimizer.load_state_dict(before_optimizer)
+            self.train_data.load_state_dict(before_data)
+            raise CheckpointError(f"{state_path} does not fit this solver ({type(err).__name__}: {err}); "
+                                  "nothing was changed") from None
+        if state.get("rng_cuda") and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         self.iter = int(state["iteration"])
         self._recorder = _Recorder(History.from_tensors(state["history"]))
+        self.seed = int(state.get("random_seed", self.seed))
+        self.last_snapshot = None
+
+
+def _check_optimizer_state(optimizer: torch.optim.Optimizer, saved: Any, state_path: Path) -> None:
+    """The saved optimizer state has this optimizer's groups, and history tensors of its shapes."""
+    groups = saved.get("param_groups") if isinstance(saved, dict) else None
+    if not isinstance(groups, list) or len(groups) != len(optimizer.param_groups) or any(
+        len(g.get("params", ())) != len(h["params"]) for g, h in zip(groups, optimizer.param_groups)
+    ):
+        raise CheckpointError(f"{state_path}: its optimizer state was written for another model (its parameter "
+                              "groups differ); resume with the model the snapshot was trained with")
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    ids = [i for g in groups for i in g["params"]]
+    by_id = dict(zip(ids, params))
+    for pid, entry in saved.get("state", {}).items():
+        param = by_id.get(pid)
+        tensors = entry.values() if isinstance(entry, dict) else ()
+        if param is None or any(isinstance(t, Tensor) and t.dim() > 0 and t.shape != param.shape for t in tensors):
+            raise CheckpointError(f"{state_path}: its optimizer history does not match this model's parameter "
+                                  "shapes; resume with the model the snapshot was trained with")
+
+
+def _config_changes(saved: dict, cfg: SolverConfig) -> dict[str, tuple[Any, Any]]:
+    """``{field: (snapshot's value, cfg's value)}`` for the fields both know and that differ."""
+    changes = {}
+    for name, new in dataclasses.asdict(cfg).items():
+        if name not in saved:
+            continue
+        old = saved[name]
+        old_cmp = tuple(old) if isinstance(old, list) else old
+        if old_cmp != new:
+            changes[name] = (old_cmp, new)
+    return changes

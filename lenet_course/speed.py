@@ -1,4 +1,4 @@
-"""CPU speed settings behind ``Solver(fast=True)`` and ``evaluate(fast=True)``.
+"""CPU speed settings behind ``Solver(fast=True)`` (:func:`make_fast`) and ``evaluate(fast=True)``.
 
 Each one changes how the work is laid out, never what is computed: a run with them gives the
 same losses as without, up to float rounding (``tests/test_speed_equivalence.py`` checks it).
@@ -6,9 +6,11 @@ Measured on 2 CPU cores for CaffeLeNet at batch 64 (``benchmarks/train_speed.py`
 
 - channels-last weights: oneDNN's NHWC convolutions and max-pooling are much faster than NCHW
   (NCHW max-pooling alone was ~20% of a step); training ~1.4x, evaluation ~2.4x.
-- a flatten whose gradient stays channels-last (:func:`flatten`): ``torch.flatten`` copies a
-  channels-last map into NCHW order, so its gradient came back NCHW and the max-pooling and
-  convolution below converted it back; ~2% of a step.
+- the gradient of the map that ``torch.flatten`` reads kept channels-last
+  (:func:`keep_gradient_channels_last`, a hook added from outside, so ``models.py`` stays plain
+  PyTorch): ``torch.flatten`` copies a channels-last map into NCHW order, so its gradient came
+  back NCHW and the max-pooling and convolution below converted it back; ~2% of a step on the
+  machine it was tuned on, within noise (+-1%) on an AVX-512 AMD EPYC.
 - Caffe's SGD update in one pass (``CaffeSGD(fused=None)``, in :mod:`lenet_course.optim`): ~2%.
 - keeping freed memory in the heap (glibc only): a step allocates a few MB of activations and
   gradients; by default glibc returns such blocks to the OS and page-faults them back every step
@@ -24,6 +26,7 @@ settings; ``torch.compile`` (~23 s to compile, no faster).
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import functools
 import sys
@@ -59,33 +62,86 @@ def use_channels_last(model: nn.Module) -> nn.Module:
     return model.to(memory_format=torch.channels_last)
 
 
-class _ChannelsLastFlatten(torch.autograd.Function):
-    """``torch.flatten(x, 1)`` of a channels-last ``x``, handing its gradient back channels-last."""
-
-    @staticmethod
-    def forward(ctx, x: Tensor) -> Tensor:
-        ctx.shape = x.shape
-        return x.contiguous().view(x.shape[0], -1)  # NCHW order: what the linear layer was trained on
-
-    @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
-        return grad.reshape(ctx.shape).contiguous(memory_format=torch.channels_last)
+def _to_channels_last(grad: Tensor) -> Tensor:
+    """A gradient hook: the same values, laid out channels-last (a no-op if they already are)."""
+    return grad.contiguous(memory_format=torch.channels_last)
 
 
-def flatten(x: Tensor) -> Tensor:
-    """``torch.flatten(x, 1)``: same values; a channels-last ``x`` gets a channels-last gradient.
+def _channels_last_gradient_hook(module: nn.Module, inputs: tuple, output: object) -> None:
+    """Forward hook: ask for ``output``'s gradient in ``output``'s own (channels-last) layout.
 
-    The layers below a flatten (pooling, convolution) run fastest when their gradient has the
-    layout of their output; plain ``torch.flatten`` returns it in NCHW order instead.
+    ``torch.flatten`` copies a channels-last map into NCHW order for the linear layer (the order
+    the weights were trained in), so the gradient it hands back is NCHW; the max-pooling and the
+    convolution below would convert it again, slower. Values are never changed.
     """
-    if (x.dim() == 4 and x.requires_grad and torch.is_grad_enabled() and not x.is_contiguous()
-            and x.is_contiguous(memory_format=torch.channels_last)):
-        return _ChannelsLastFlatten.apply(x)
-    return torch.flatten(x, 1)
+    if (isinstance(output, Tensor) and output.dim() == 4 and output.requires_grad
+            and not output.is_contiguous() and output.is_contiguous(memory_format=torch.channels_last)):
+        output.register_hook(_to_channels_last)
+
+
+def flatten_input_module(model: nn.Module, example: Tensor | None = None) -> nn.Module | None:
+    """The sub-module whose output is the last 4-d map of a forward pass: what the flatten reads.
+
+    Found by one no-grad forward pass of ``example`` (one blank MNIST image by default) with
+    temporary hooks; None when that map has a single pixel (channels-last and NCHW coincide).
+    """
+    param = next(model.parameters())
+    if example is None:
+        example = torch.zeros(1, 1, 28, 28, dtype=param.dtype, device=param.device)
+    last: list[tuple[nn.Module, Tensor]] = []
+
+    def record(module: nn.Module, _inputs: tuple, output: object) -> None:
+        if isinstance(output, Tensor) and output.dim() == 4:
+            last[:] = [(module, output)]
+
+    handles = [m.register_forward_hook(record) for m in model.modules() if m is not model]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(example)
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    if not last or last[0][1].shape[-2:].numel() == 1:
+        return None
+    return last[0][0]
+
+
+def keep_gradient_channels_last(model: nn.Module) -> bool:
+    """Hook the module that feeds the flatten so its gradient comes back channels-last (~2%).
+
+    The model's code and state_dict are untouched; idempotent. True where a hook is in place.
+    """
+    module = flatten_input_module(model)
+    if module is None:
+        return False
+    if _channels_last_gradient_hook not in module._forward_hooks.values():
+        module.register_forward_hook(_channels_last_gradient_hook)
+    return True
+
+
+def inference_copy(model: nn.Module) -> nn.Module:
+    """A channels-last copy of ``model`` in eval mode, for fast inference on the CPU.
+
+    ``model`` itself is left exactly as it was (layout, mode, hooks); copying the course's LeNets
+    takes about a millisecond. On other devices, or when the weights are channels-last already,
+    the copy keeps the layout it has.
+    """
+    with torch.no_grad():  # a plain copy (not inference tensors): it may be trained or saved later
+        twin = copy.deepcopy(model)
+    param = next(twin.parameters(), None)
+    if param is not None and param.device.type == "cpu":
+        use_channels_last(twin)
+    return twin.eval()
 
 
 def make_fast(model: nn.Module, device: torch.device | str | None = None) -> nn.Module:
     """Apply the CPU settings above to ``model`` (in place); on other devices leave it alone.
+
+    In place on purpose: the Solver trains the model it was handed. The settings are channels-last
+    weights, the gradient-layout hook and the process-wide allocator setting.
 
     On a GPU the fp32 NCHW path is cuDNN's well-tuned default, so nothing changes there.
     """
@@ -95,4 +151,6 @@ def make_fast(model: nn.Module, device: torch.device | str | None = None) -> nn.
     if torch.device(device).type != "cpu":
         return model
     keep_freed_memory()
-    return use_channels_last(model)
+    use_channels_last(model)
+    keep_gradient_channels_last(model)
+    return model

@@ -1,14 +1,34 @@
-import io
-import zipfile
+import errno
+import os
+import subprocess
+import sys
+import warnings
 
 import pytest
 import torch
 
 from lenet_course.checkpoints import (
-    CheckpointError, atomic_save, check_fits, detect_architecture, extract_state_dict, load_model,
-    load_weights, safe_load, save_weights, sha256_of, shipped_checksums, verify_shipped,
+    CheckpointError,
+    CheckpointWarning,
+    PrefixLock,
+    RunLockedError,
+    SnapshotError,
+    atomic_save,
+    check_fits,
+    check_writable_folder,
+    detect_architecture,
+    extract_state_dict,
+    load_model,
+    load_weights,
+    safe_load,
+    save_weights,
+    sha256_of,
+    shipped_checksums,
+    stale_temp_files,
+    temp_file_prefix,
+    verify_shipped,
 )
-from lenet_course.models import ARCHITECTURES, CaffeLeNet, LeNet5, TutLeNet, build_model
+from lenet_course.models import CaffeLeNet, TutLeNet, build_model
 
 
 def test_tut2_round_trip_is_plain_torch_save(tmp_path):
@@ -69,7 +89,7 @@ def test_missing_file(tmp_path):
 def test_not_a_torch_file(tmp_path):
     path = tmp_path / "notes.pt"
     path.write_text("these are not weights\n")
-    with pytest.raises(CheckpointError, match="not a torch checkpoint, or it is truncated"):
+    with pytest.raises(CheckpointError, match=r"not a torch checkpoint \(neither a zip nor a pickle"):
         safe_load(path)
 
 
@@ -168,3 +188,85 @@ def test_shipped_checksums_are_checked(tmp_path):
     other = save_weights(TutLeNet(), assets / "unlisted.pt")
     with pytest.raises(CheckpointError, match="has no SHA-256 in assets/README.md"):
         verify_shipped(other, assets)
+
+
+# ---- nothing half-written, nothing stale ---------------------------------------------------------
+def test_a_full_disk_raises_snapshot_error_and_keeps_the_old_file(tmp_path, monkeypatch):
+    target = atomic_save({"a": torch.ones(2)}, tmp_path / "w.pt")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(SnapshotError, match=r"could not write .*w\.pt: the disk is full") as err:
+        atomic_save({"a": torch.zeros(2)}, target)
+    assert isinstance(err.value, CheckpointError) and "Files written earlier are intact" in str(err.value)
+    monkeypatch.undo()
+    assert torch.equal(torch.load(target, weights_only=True)["a"], torch.ones(2))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.pt"]
+
+
+def _finished_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_stale_temp_files_of_killed_writers_are_removed_live_ones_kept(tmp_path):
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead = tmp_path / (temp_file_prefix(tmp_path / "w.pt", pid=_finished_pid()) + "abcd1234.tmp")
+        live = tmp_path / (temp_file_prefix(tmp_path / "w.pt", pid=sleeper.pid) + "efgh5678.tmp")
+        mine = tmp_path / (temp_file_prefix(tmp_path / "w.pt") + "ijkl9012.tmp")
+        elsewhere = tmp_path / ".w.pt.12345@some-other-host.mnop3456.tmp"
+        unrelated = tmp_path / ".notes.tmp"
+        for path in (dead, live, mine, elsewhere, unrelated):
+            path.write_bytes(b"partial")
+        assert stale_temp_files(tmp_path) == [dead]
+        atomic_save({"a": torch.ones(1)}, tmp_path / "other.pt")  # any write in the folder cleans it
+        assert not dead.exists()
+        assert all(p.exists() for p in (live, mine, elsewhere, unrelated))
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_writability_is_checked_with_a_real_file(tmp_path):
+    assert check_writable_folder(tmp_path / "new" / "folder").is_dir()
+    assert list((tmp_path / "new" / "folder").iterdir()) == []  # the probe is gone
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SnapshotError, match="is a file, not a folder"):
+        check_writable_folder(tmp_path / "file")
+    with pytest.raises(SnapshotError, match="cannot write files into"):
+        check_writable_folder(tmp_path / "file" / "below")
+
+
+def test_a_prefix_lock_is_exclusive_even_within_one_process(tmp_path):
+    prefix = tmp_path / "runs" / "lenet"
+    with PrefixLock(prefix) as first:
+        assert first.held and (tmp_path / "runs" / "lenet.lock").read_text().startswith(f"{os.getpid()}@")
+        with pytest.raises(RunLockedError, match=r"snapshot_prefix .*lenet.*own snapshot_prefix"):
+            PrefixLock(prefix).acquire()
+        PrefixLock(tmp_path / "runs" / "other").acquire().release()  # another prefix is free
+    assert not (tmp_path / "runs" / "lenet.lock").exists()  # released and removed on exit
+    stale = tmp_path / "runs" / "lenet.lock"
+    stale.write_text("99999@elsewhere\n")  # left by a killed run: not locked by anyone
+    with PrefixLock(prefix):
+        assert stale.read_text().startswith(f"{os.getpid()}@")
+
+
+# ---- what a loaded checkpoint holds --------------------------------------------------------------
+def test_non_finite_weights_load_with_a_warning_naming_them(tmp_path):
+    state = TutLeNet().state_dict()
+    state["conv1.weight"][0, 0, 0, 0] = float("nan")
+    state["fc_3.bias"][1] = float("inf")
+    torch.save(state, tmp_path / "diverged.pt")
+    with pytest.warns(CheckpointWarning, match=r"2 tensor\(s\) hold NaN or inf values \(conv1.weight, fc_3.bias\)"):
+        model = load_weights(TutLeNet(), tmp_path / "diverged.pt")
+    assert torch.isnan(model.state_dict()["conv1.weight"][0, 0, 0, 0])
+    with pytest.warns(CheckpointWarning, match="conv1.weight"):
+        load_model(tmp_path / "diverged.pt", device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_weights(TutLeNet(), save_weights(TutLeNet(), tmp_path / "fine.pt"))  # finite: no warning

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from lenet_course import budget
-from lenet_course.caffe_net import (LENET_TRAIN_TEST_PROTOTXT, PrototxtError, format_layer_mapping, map_layers,
-                                    net_layers, parse_prototxt)
-from lenet_course.course import LESSONS, describe_data_location, environment_report, lesson_map, mnist_status
 from lenet_course.data import repo_root
+from lenet_course.lessons import budget
+from lenet_course.lessons.caffe_net import (
+    LENET_TRAIN_TEST_PROTOTXT,
+    PrototxtError,
+    format_layer_mapping,
+    map_layers,
+    net_layers,
+    parse_prototxt,
+)
+from lenet_course.lessons.course import LESSONS, describe_data_location, environment_report, lesson_map, mnist_status
 from lenet_course.models import CaffeLeNet, TutLeNet
 
 
@@ -57,7 +63,7 @@ def test_environment_report_has_every_check(monkeypatch, mnist_root):
 
 def test_prototxt_layers_of_caffe_lenet():
     layers = net_layers()
-    assert [l.name for l in layers] == ["mnist", "mnist", "conv1", "pool1", "conv2", "pool2", "ip1", "relu1",
+    assert [layer.name for layer in layers] == ["mnist", "mnist", "conv1", "pool1", "conv2", "pool2", "ip1", "relu1",
                                         "ip2", "accuracy", "loss"]
     data_train, data_test = layers[0], layers[1]
     assert (data_train.phase, data_train.params["batch_size"], data_train.params["backend"]) == ("TRAIN", 64, "LMDB")

@@ -6,8 +6,21 @@ import torch
 
 from lenet_course import data
 from lenet_course.data import (
-    ENV_VAR, MNIST_FILES, LoaderBatches, MNISTCorruptError, MNISTNotFoundError, TensorBatches,
-    data_root, ensure_mnist, load_mnist, pick_device, scale_images, unscale_images,
+    ENV_VAR,
+    MNIST_FILES,
+    LoaderBatches,
+    MNISTBatchSizeError,
+    MNISTCorruptError,
+    MNISTError,
+    MNISTNotFoundError,
+    MNISTUnreadableError,
+    TensorBatches,
+    data_root,
+    ensure_mnist,
+    load_mnist,
+    pick_device,
+    scale_images,
+    unscale_images,
 )
 
 
@@ -118,7 +131,7 @@ def test_iter_epoch_keeps_order_and_the_last_partial_batch(small_test):
     assert [len(y) for _, y in batches] == [128, 128, 128, 116]
     assert torch.equal(torch.cat([y for _, y in batches]), small_test[1])
     assert len(src) == 500 // 64
-    with pytest.raises(ValueError, match="exceeds"):
+    with pytest.raises(MNISTBatchSizeError, match="batch size 1000 exceeds the 500 samples"):
         TensorBatches(scale="caffe", batch_size=1000, device="cpu", data=small_test)
 
 
@@ -149,3 +162,64 @@ def test_pick_device_honours_cpu_mode():
     if not torch.cuda.is_available():
         with pytest.warns(UserWarning, match="no CUDA device"):
             assert pick_device("GPU").type == "cpu"
+
+
+def test_every_mnist_error_is_a_value_error_and_keeps_its_old_base():
+    """The CLI catches MNISTError (a ValueError, like every library error); old except clauses still work."""
+    for cls in (MNISTNotFoundError, MNISTUnreadableError, MNISTCorruptError, MNISTBatchSizeError):
+        assert issubclass(cls, MNISTError) and issubclass(cls, ValueError)
+    assert issubclass(MNISTNotFoundError, FileNotFoundError)
+    assert issubclass(MNISTUnreadableError, PermissionError)
+
+
+def test_batch_larger_than_the_split_names_both_sizes(mnist_root):
+    with pytest.raises(MNISTBatchSizeError) as err:
+        TensorBatches("train", scale="caffe", batch_size=100_000, device="cpu", root=mnist_root)
+    message = str(err.value)
+    assert "batch size 100000 exceeds the 60000 samples of the MNIST train split" in message
+    assert "at most 60000" in message
+    with pytest.raises(MNISTBatchSizeError, match="batch size must be > 0, got 0"):
+        TensorBatches("test", scale="caffe", batch_size=0, device="cpu", root=mnist_root)
+    with pytest.raises(MNISTBatchSizeError, match="10000 samples of the MNIST test split"):
+        LoaderBatches("test", scale="caffe", batch_size=10_001, device="cpu", root=mnist_root)
+
+
+def _deny_reading(monkeypatch, path):
+    """Make ``path`` unreadable: chmod 000, or (root ignores permission bits) an open() that refuses it."""
+    path.chmod(0)
+    if os.geteuid() == 0:
+        real_open = open
+
+        def refusing_open(file, *args, **kwargs):
+            if os.fspath(file) == os.fspath(path):
+                raise PermissionError(13, "Permission denied", os.fspath(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(data, "open", refusing_open, raising=False)
+
+
+def _link_mnist(src_root, dst_root, copy):
+    """A data root whose files are symlinks to ``src_root``'s, except ``copy`` (a real copy)."""
+    raw = dst_root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in MNIST_FILES:
+        if name == copy:
+            shutil.copy(src_root / "MNIST" / "raw" / name, raw / name)
+        else:
+            (raw / name).symlink_to(src_root / "MNIST" / "raw" / name)
+    return raw
+
+
+def test_unreadable_file_is_named_with_the_fix(mnist_root, tmp_path, monkeypatch):
+    raw = _link_mnist(mnist_root, tmp_path, copy="t10k-labels-idx1-ubyte")
+    labels = raw / "t10k-labels-idx1-ubyte"
+    _deny_reading(monkeypatch, labels)
+    try:
+        with pytest.raises(MNISTUnreadableError) as err:
+            load_mnist("test", tmp_path, download=False)
+    finally:
+        labels.chmod(0o644)
+    message = str(err.value)
+    assert f"cannot read the MNIST file {labels}: permission denied" in message
+    assert f"chmod a+r {labels}" in message and ENV_VAR in message
+    assert err.value.__cause__ is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lenet_course.exercises import Feedback, _REGISTRY, check, exercise, exercises_for, get_exercise, question
+from lenet_course.exercises import Feedback, all_exercises, check, exercise, exercises_for, get_exercise, question
 
 #: One right answer per exercise, and wrong ones with a word the feedback must contain.
 RIGHT = {
@@ -64,8 +64,8 @@ WRONG = [
 
 
 def test_every_exercise_of_lessons_00_to_04_has_a_right_answer_here():
-    # lessons 05-07 register theirs from lenet_course.exercises_training, tested with that module
-    assert set(RIGHT) == {e for e in _REGISTRY if e[:2] in ("00", "01", "02", "03", "04")}
+    # lessons 05-07 are tested in test_exercises_training.py
+    assert set(RIGHT) == {e.id for e in all_exercises() if e.lesson in ("00", "01", "02", "03", "04")}
 
 
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT))
@@ -115,3 +115,21 @@ def test_registration_rules():
         exercise("nodot", "q", "h")
     feedback = Feedback("x.y", True, "fine")
     assert repr(feedback) == str(feedback) == "[x.y] right: fine"
+
+
+def test_each_lesson_registers_its_exercises_from_its_own_module():
+    import importlib
+
+    for n in range(8):
+        module = importlib.import_module(f"lenet_course.exercises.lesson0{n}")
+        ids = {e.id for e in exercises_for(f"0{n}")}
+        assert ids and all(get_exercise(i).checker.__module__ == module.__name__ for i in ids)
+
+
+def test_checker_tolerances_are_public_in_the_core():
+    from lenet_course.exercises import core
+
+    assert core.numeric(12.0000001, 12, {})[0] and not core.numeric(12.1, 12, {})[0]
+    assert core.rate(1e-4 * (1 + 1e-6), 1e-4, {})[0] and not core.rate(5e-5, 1e-4, {})[0]
+    assert core.word(" $MAX ", {"max"}, {})[0]
+    assert core.as_number(torch.tensor(3)) == 3.0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lenet_course.exercises import _REGISTRY, check, exercises_for, get_exercise
+from lenet_course.exercises import all_exercises, check, exercises_for, get_exercise
 
 RIGHT = {
     "05.inv_at_5000": 0.01 * 1.5 ** -0.75,
@@ -76,7 +76,7 @@ LESSONS = ("05", "06", "07")
 
 
 def test_every_exercise_of_lessons_05_to_07_has_a_right_answer_here():
-    assert set(RIGHT) == {e for e in _REGISTRY if e[:2] in LESSONS}
+    assert set(RIGHT) == {e.id for e in all_exercises() if e.lesson in LESSONS}
     assert all(2 <= len(exercises_for(lesson)) <= 4 for lesson in LESSONS)
 
 
@@ -105,3 +105,15 @@ def test_rates_are_compared_relatively():
     # a learning rate of 1e-4 must not pass for 5e-5 just because both are small
     assert check("05.step_at_7000", 1e-4 * (1 + 1e-6))
     assert not check("05.step_at_7000", 5e-5)
+
+
+def test_the_shipped_models_confusion_is_computed_once_and_not_changed_by_checking():
+    from lenet_course.exercises import lesson07
+
+    lesson07.shipped_confusion_matrix.cache_clear()
+    right = _top_confusion_of_shipped_model()
+    assert check("07.top_confusion", right) and check("07.top_confusion", right)
+    info = lesson07.shipped_confusion_matrix.cache_info()
+    assert info.misses == 1 and info.hits >= 1
+    cm = lesson07.shipped_confusion_matrix()
+    assert cm.trace() > 9900  # the diagonal (right answers) is still there after the checks

@@ -183,3 +183,39 @@ def test_first_image_maps_drops_the_batch_and_wraps_flat_layers(digits):
     one = features.first_image_maps(maps)
     assert one["conv1"].shape == (20, 24, 24)
     assert one["ip2"].shape == (10, 1, 1)
+
+
+# ---- look: what a panel needs for one digit, from one forward pass ---------------------------------
+@pytest.mark.parametrize("arch", ARCHS)
+def test_look_gives_prediction_and_maps_from_one_forward_pass(arch, digits):
+    model = _model(arch).train()
+    layer = features.layer_roles(model).visual[1]
+    calls = []
+    handle = model.register_forward_pre_hook(lambda _m, _i: calls.append(1))
+    try:
+        seen = features.look(model, digits[0][3], layer)
+    finally:
+        handle.remove()
+    assert len(calls) == 1
+    x = features.model_input(model, digits[0][3])
+    np.testing.assert_allclose(seen.probabilities, features.probabilities(model, x)[0], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(seen.maps, features.feature_maps(model, x, [layer])[layer][0].numpy())
+    assert seen.probabilities.sum() == pytest.approx(1.0, abs=1e-5) and not seen.is_flat
+    assert model.training and _hooks(model) == 0
+
+
+def test_look_at_the_logits_is_flat_with_one_value_per_class(digits):
+    model = _model("tut")
+    seen = features.look(model, digits[0][0], "fc_3")
+    assert seen.maps.shape == (10, 1, 1) and seen.is_flat
+    np.testing.assert_allclose(np.exp(seen.maps.ravel()) / np.exp(seen.maps.ravel()).sum(), seen.probabilities,
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="valid names"):
+        features.look(model, digits[0][0], "fc_9")
+
+
+def test_layers_in_forward_order_follow_the_data_not_registration():
+    order = features.layers_in_forward_order(_model("lenet5"))
+    assert order[:4] == ("c1", "tanh1", "s2", "tanh2")
+    assert order[-1] == "output" and set(order) == set(features.layer_names(_model("lenet5")))
+    assert features.layers_in_forward_order(_model("tut"))[:3] == ("conv1", "pool1", "relu1")

@@ -6,12 +6,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lenet_course import backprop as bp
-from lenet_course.convolution import (EDGE_FILTERS, conv2d_naive, conv_output_size, edge_filter, pool2d_naive,
-                                      pool_output_size, weight_sharing_counts)
-from lenet_course.history import EVENTS, Event, timeline
+from lenet_course.lessons import backprop as bp
+from lenet_course.lessons.convolution import (
+    EDGE_FILTERS,
+    conv2d_naive,
+    conv_output_size,
+    edge_filter,
+    pool2d_naive,
+    pool_output_size,
+    weight_sharing_counts,
+)
+from lenet_course.lessons.history import EVENTS, Event, timeline
 from lenet_course.models import CaffeLeNet
-
 
 # --- history ---------------------------------------------------------------------------------------
 

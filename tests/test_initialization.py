@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from lenet_course.initialization import SCHEMES, activation_stats, init_std, init_weights_
+from lenet_course.lessons.initialization import SCHEMES, activation_stats, init_std, init_weights_
 from lenet_course.models import CaffeLeNet, LeNet5, TutLeNet
 
 
@@ -99,3 +99,31 @@ def test_activation_stats_removes_hooks_on_error():
     assert all(not m._forward_hooks for m in model.modules())
     with pytest.raises(KeyError, match="no layers"):
         activation_stats(model, torch.zeros(1, 1, 28, 28), layers=("conv9",))
+
+
+def test_init_never_touches_the_process_generator():
+    models = [CaffeLeNet() for _ in range(3)]  # building a model draws from the process generator
+    state = torch.get_rng_state()
+    init_weights_(models[0], "xavier", seed=5)
+    init_weights_(models[1], "he", generator=torch.Generator().manual_seed(5))
+    init_weights_(models[2], "caffe_xavier")
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_a_seed_is_a_local_generator_and_a_generator_is_advanced():
+    by_seed = init_weights_(CaffeLeNet(), "caffe_xavier", seed=7).conv2.weight
+    g = torch.Generator().manual_seed(7)
+    by_generator = init_weights_(CaffeLeNet(), "caffe_xavier", generator=g).conv2.weight
+    assert torch.equal(by_seed, by_generator)
+    again = init_weights_(CaffeLeNet(), "caffe_xavier", generator=g).conv2.weight  # g moved on
+    assert not torch.equal(again, by_generator)
+    assert torch.equal(init_weights_(CaffeLeNet(), "he").ip1.weight,
+                       init_weights_(CaffeLeNet(), "he", seed=0).ip1.weight)  # no argument: seed 0
+    with pytest.raises(ValueError, match="either"):
+        init_weights_(CaffeLeNet(), "he", seed=1, generator=torch.Generator())
+
+
+def test_caffe_xavier_draws_within_caffes_bound():
+    w = init_weights_(CaffeLeNet(), "caffe_xavier", seed=0).conv2.weight  # fan_in 20*5*5 = 500
+    bound = math.sqrt(3 / 500)
+    assert w.abs().max().item() <= bound and w.abs().max().item() > 0.99 * bound

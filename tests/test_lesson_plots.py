@@ -12,11 +12,11 @@ import pytest
 import torch
 from matplotlib import pyplot as plt
 
-from lenet_course import backprop as bp
-from lenet_course import lesson_plots as lp
-from lenet_course.course import LESSONS
-from lenet_course.history import EVENTS
-from lenet_course.initialization import SCHEMES, ActivationStats, activation_stats, init_weights_
+from lenet_course.lessons import backprop as bp
+from lenet_course.lessons import figures as lp
+from lenet_course.lessons.course import LESSONS
+from lenet_course.lessons.history import EVENTS
+from lenet_course.lessons.initialization import SCHEMES, ActivationStats, activation_stats, init_weights_
 from lenet_course.models import C3_TABLE, CaffeLeNet
 
 
@@ -50,6 +50,18 @@ def test_timeline_places_events_at_their_years():
     _png(fig)
     with pytest.raises(ValueError, match="no events"):
         lp.plot_timeline([])
+
+
+def test_draw_timeline_places_every_event_with_its_detail():
+    events = [(1998, "LeNet-5", "0.95% test error"), (1986, "Back-propagation", "Nature"), (1989, "ZIP codes", "")]
+    ax = lp.draw_timeline(events)
+    texts = [t.get_text() for t in ax.texts]
+    assert [t.split("\n")[0] for t in texts] == ["1986", "1989", "1998"]
+    assert "0.95% test error" in texts[2] and texts[1] == "1989\nZIP codes"
+    np.testing.assert_array_equal(sorted(ax.collections[i].get_offsets()[0][0] for i in range(3)), [1986, 1989, 1998])
+    _png(ax.figure)
+    with pytest.raises(ValueError, match="at least one"):
+        lp.draw_timeline([])
 
 
 def test_plot_images_grid_titles_and_signed_colours():

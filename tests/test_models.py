@@ -143,3 +143,24 @@ def test_caffe_xavier_on_a_raw_tensor():
     w = torch.empty(4, 2, 3, 3)
     caffe_xavier_(w)
     assert w.abs().max() <= math.sqrt(3 / 18)
+
+
+def test_models_read_as_plain_pytorch():
+    """A learner reads models.py to learn LeNet: only torch, and ``torch.flatten`` in forward.
+
+    Speed settings are applied from outside (``lenet_course.speed.make_fast``), never imported here.
+    """
+    import inspect
+
+    import lenet_course.models as models
+
+    source = inspect.getsource(models)
+    assert "from ." not in source and "import lenet_course" not in source
+    for cls in (CaffeLeNet, TutLeNet, LeNet5):
+        assert "torch.flatten(x, 1)" in inspect.getsource(cls.forward)
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_a_fresh_model_has_no_hooks(name):
+    model = build_model(name)
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())

@@ -1,4 +1,4 @@
-"""plotdata.py by value, and every plots.py function drawn to PNG for each of the three LeNets."""
+"""viz.plotdata by value, and every viz.plots function drawn to PNG for each of the three LeNets."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from lenet_course import features, plotdata, plots  # noqa: E402
+from lenet_course import features  # noqa: E402
 from lenet_course.config import SolverConfig  # noqa: E402
 from lenet_course.data import TensorBatches  # noqa: E402
 from lenet_course.evaluate import evaluate  # noqa: E402
 from lenet_course.models import build_model  # noqa: E402
 from lenet_course.schedules import lr_curve  # noqa: E402
 from lenet_course.solver import History  # noqa: E402
+from lenet_course.viz import axes as viz_axes  # noqa: E402
+from lenet_course.viz import plotdata, plots  # noqa: E402
 
 ARCHS = ("caffe", "tut", "lenet5")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -42,6 +44,35 @@ def _close_figures():
 
 
 # ---- plotdata -----------------------------------------------------------------------------------
+def test_to_numpy_takes_tensors_with_gradients_lists_and_arrays():
+    w = torch.ones(2, 3, requires_grad=True) * 2
+    out = plotdata.to_numpy(w)
+    assert isinstance(out, np.ndarray) and out.shape == (2, 3) and (out == 2).all()
+    assert plotdata.to_numpy([1, 2]).tolist() == [1, 2]
+    a = np.zeros(3)
+    assert plotdata.to_numpy(a) is a
+
+
+def test_as_tiles_keeps_maps_and_wraps_vectors_into_a_nan_padded_square():
+    maps = np.arange(2 * 3 * 4, dtype=float).reshape(1, 2, 3, 4)
+    np.testing.assert_array_equal(plotdata.as_tiles(maps), maps[0])  # batch dimension dropped
+    tiles = plotdata.as_tiles(np.arange(10.0))  # 10 units -> one 3x4 tile, the last 2 NaN
+    assert tiles.shape == (1, 3, 4)
+    np.testing.assert_array_equal(tiles.ravel()[:10], np.arange(10.0))
+    assert np.isnan(tiles.ravel()[10:]).all()
+    assert plotdata.as_tiles(np.ones((1, 5, 1, 1))).shape == (1, 2, 3)  # 1x1 maps are a vector: 5 units in 2 rows of 3
+
+
+def test_new_axes_and_new_figure_reuse_what_they_are_given():
+    fig, ax = plt.subplots()
+    assert viz_axes.new_axes(ax, (3, 2)) is ax
+    made = viz_axes.new_axes(None, (3, 2))
+    assert made is not ax and tuple(made.figure.get_size_inches()) == (3, 2)
+    fig.add_subplot(2, 1, 2)
+    assert viz_axes.new_figure(fig, (3, 2)) is fig and not fig.axes  # cleared before reuse
+    assert tuple(viz_axes.new_figure(None, (4, 1)).get_size_inches()) == (4, 1)
+
+
 def test_smooth_is_a_trailing_mean_that_skips_nan():
     np.testing.assert_allclose(plotdata.smooth(np.array([1.0, 3, 5, 7]), 2), [1, 2, 4, 6])
     np.testing.assert_allclose(plotdata.smooth(np.array([1.0, np.nan, 5]), 2), [1, 1, 5])
@@ -92,7 +123,8 @@ def test_lr_schedules_draw_lr_curve_with_marks_and_log_scale():
     for line, cfg in zip(lines, cfgs.values()):
         np.testing.assert_array_equal(line.get_xdata(), np.arange(10001))
         np.testing.assert_allclose(line.get_ydata(), lr_curve(np.arange(10001), cfg))
-    vertical = [line for line in ax.get_lines() if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]]
+    vertical = [line for line in ax.get_lines()
+                if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]]
     assert len(vertical) == 20 + 2  # test every 500, snapshot every 5000
     assert ax.get_yscale() == "log"
     png(ax.figure)
@@ -119,17 +151,6 @@ def test_training_curves_draw_history():
     empty = plots.plot_training_curves(History())
     assert empty.lr is None and "no iterations yet" in [t.get_text() for t in empty.loss.texts]
     png(empty.loss.figure)
-
-
-def test_timeline_places_every_event():
-    events = [(1998, "LeNet-5", "0.95% test error"), (1986, "Back-propagation", "Nature"), (1989, "ZIP codes", "")]
-    ax = plots.plot_timeline(events)
-    texts = [t.get_text() for t in ax.texts]
-    assert [t.split("\n")[0] for t in texts] == ["1986", "1989", "1998"]
-    np.testing.assert_array_equal(sorted(ax.collections[i].get_offsets()[0][0] for i in range(3)), [1986, 1989, 1998])
-    png(ax.figure)
-    with pytest.raises(ValueError, match="at least one"):
-        plots.plot_timeline([])
 
 
 def test_digit_grid_marks_wrong_predictions_in_red(small_test):
@@ -243,3 +264,23 @@ def test_prediction_panel(inspected):
     assert set(axes) == {"image", "probabilities", "maps"}
     assert axes["maps"].get_title(loc="left").startswith(f"{layer}: {maps[layer].shape[0]} maps")
     png(axes["image"].figure)
+
+
+def test_single_panel_plots_draw_on_the_axes_they_are_given(inspected):
+    model, result, _ = inspected
+    fig, axes = plt.subplots(2, 4)
+    ax = iter(axes.ravel())
+    calls = [
+        lambda a: plots.plot_lr_schedules(SolverConfig(), max_iter=100, ax=a),
+        lambda a: plots.plot_filters(features.filters(model, features.layer_roles(model).conv[0]), ax=a),
+        lambda a: plots.plot_layer_maps(np.random.rand(4, 5, 5), ax=a),
+        lambda a: plots.plot_confusion_matrix(result.confusion_matrix(), ax=a),
+        lambda a: plots.plot_per_class_accuracy(result.per_class_accuracy, ax=a),
+        lambda a: plots.plot_probabilities(result.probabilities[0], ax=a),
+        lambda a: plots.plot_embedding(np.random.rand(20, 2), np.arange(20) % 10, ax=a),
+        lambda a: plots.plot_training_curves(History(), ax=a).loss,
+    ]
+    for call in calls:
+        given = next(ax)
+        assert call(given) is given
+    png(fig)

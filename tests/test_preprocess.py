@@ -68,3 +68,18 @@ def test_uint8_input_and_blank_canvas():
     assert mnist_style(canvas).max() == 255
     with pytest.raises(ValueError, match="2-D"):
         mnist_style(np.zeros((2, 2, 2)))
+
+
+def test_ink_extent_tells_a_dot_from_a_digit():
+    from lenet_course.preprocess import MIN_DIGIT_EXTENT, ink_extent, is_digit_sized
+
+    canvas = np.zeros((280, 280), dtype=np.float32)
+    assert ink_extent(canvas) == 0.0 and not is_digit_sized(canvas)
+    stamp_segment(canvas, (140, 140), (140, 140), radius=280 / 24)  # one click of DrawDigit's brush
+    assert ink_extent(canvas) == pytest.approx(25 / 280)  # 2r + 1 = 24.3 -> 25 inked pixels wide
+    assert not is_digit_sized(canvas)
+    stamp_segment(canvas, (140, 60), (140, 220), radius=280 / 24)  # a "1" down the middle
+    assert ink_extent(canvas) == pytest.approx((220 - 60 + 25) / 280) and is_digit_sized(canvas)
+    assert MIN_DIGIT_EXTENT == pytest.approx(4 / 28)
+    with pytest.raises(ValueError, match="2-D"):
+        ink_extent(np.zeros((2, 2, 2)))

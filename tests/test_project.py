@@ -4,8 +4,6 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
-
 from lenet_course.checkpoints import ASSETS_DIR, load_model, sha256_of, shipped_checksums
 from lenet_course.evaluate import evaluate
 from lenet_course.models import TutLeNet
@@ -49,3 +47,112 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     conda_names = _names(c for c in conda_lines if not c.startswith(("-e", "python", "pip")))
     conda_names = {"torch" if n == "pytorch" else n for n in conda_names}
     assert conda_names == pip_names
+
+
+# ---- the layout: core <- viz <- lessons / exercises <- widgets -----------------------------------
+import ast  # noqa: E402
+
+PACKAGE = REPO / "lenet_course"
+MOVED = ("course", "history", "backprop", "convolution", "initialization", "caffe_net", "lesson_plots", "budget",
+         "exercises_training", "plotdata", "plots")
+#: which tiers a module of each tier may import ("core" is every flat module but widgets)
+ALLOWED = {"core": {"core"}, "viz": {"core", "viz"}, "lessons": {"core", "viz", "lessons"},
+           "exercises": {"core", "lessons", "exercises"},
+           "widgets": {"core", "viz", "lessons", "widgets"}, "package": set()}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[str, str]]:
+    """(imported module, imported name or '') for every import of lenet_course in ``path``, lazy ones too."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(a.name, "") for a in node.names if a.name.startswith("lenet_course")]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if module.startswith("lenet_course"):
+                for alias in node.names:  # "from . import plots" imports a module, not a name
+                    candidate = f"{module}.{alias.name}"
+                    is_module = (REPO / Path(*candidate.split("."))).with_suffix(".py").is_file() or \
+                        (REPO / Path(*candidate.split("."))).is_dir()
+                    found.append((candidate, "") if is_module else (module, alias.name))
+    return found
+
+
+def _graph() -> dict[str, list[tuple[str, str]]]:
+    return {_module_name(p): _imports(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _tier(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "package"
+    return parts[1] if parts[1] in ("viz", "lessons", "exercises", "widgets") else "core"
+
+
+def test_each_tier_imports_only_the_tiers_below_it():
+    wrong = [f"{m} -> {target}" for m, imports in _graph().items() for target, _ in imports
+             if _tier(target) not in ALLOWED[_tier(m)] | {"package"}]
+    assert not wrong, wrong
+
+
+def test_the_import_graph_has_no_cycle():
+    edges = {m: {t for t, _ in imports if t != m} for m, imports in _graph().items()}
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, " -> ".join(path + (module,))
+        if module in done:
+            return
+        for target in edges.get(module, ()):
+            visit(target, path + (module,))
+        done.add(module)
+
+    for module in edges:
+        visit(module, ())
+
+
+def test_no_module_imports_another_ones_private_names():
+    private = [f"{m} imports {target}.{name}" for m, imports in _graph().items() for target, name in imports
+               if name.startswith("_") and name != "__version__"]
+    assert not private, private
+
+
+def test_moved_modules_are_gone_and_nothing_refers_to_their_old_place():
+    import json
+    import re
+
+    assert not [name for name in MOVED if (PACKAGE / f"{name}.py").exists()]
+    names = "|".join(MOVED)
+    absolute = re.compile(rf"lenet_course\.({names})\b")  # lenet_course.lessons.course is not matched
+    relative = re.compile(rf"from \.({names}) import|from \. import [^\n]*\b({names})\b")  # in flat modules
+    sources = {p: p.read_text() for folder in ("lenet_course", "tests", "benchmarks")
+               for p in (REPO / folder).rglob("*.py") if p.name != "test_project.py"}
+    for nb in (REPO / "notebooks").glob("*.ipynb"):
+        cells = json.loads(nb.read_text())["cells"]
+        sources[nb] = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    stale = [f"{p.relative_to(REPO)}: {m.group(0)}" for p, text in sources.items()
+             for pattern in ((absolute, relative) if p.parent == PACKAGE else (absolute,))
+             for m in pattern.finditer(text)]
+    assert not stale, stale
+
+
+def test_every_subpackage_is_in_the_built_distribution():
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = {_module_name(p.parent) for p in PACKAGE.rglob("__init__.py")}
+    if isinstance(setuptools.get("packages"), list):
+        assert set(setuptools["packages"]) >= packages
+    else:
+        include = setuptools["packages"]["find"]["include"]
+        assert all(any(re.fullmatch(pattern.replace(".", r"\.").replace("*", ".*"), p) for pattern in include)
+                   for p in packages)

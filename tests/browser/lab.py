@@ -15,10 +15,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = [
@@ -107,7 +107,7 @@ def jupyter_lab(workdir: Path, log_path: Path) -> Iterator[Lab]:
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not answer within 90 s; see {log_path}")
+                    raise RuntimeError(f"JupyterLab did not answer within 90 s; see {log_path}") from None
                 time.sleep(0.5)
         yield Lab(base, token, workdir)
     finally:
@@ -166,7 +166,8 @@ def error_outputs(page) -> list[str]:
         """() => window.jupyterapp.shell.currentWidget.content.widgets
                  .flatMap(c => c.model.type === 'code' ? c.model.outputs.toJSON() : [])
                  .filter(o => o.output_type === 'error')
-                 .map(o => `${o.ename}: ${o.evalue}\\n` + (o.traceback || []).join('\\n').replace(/\\x1b\\[[0-9;]*m/g, '').slice(0, 3000))"""
+                 .map(o => `${o.ename}: ${o.evalue}\\n` +
+                      (o.traceback || []).join('\\n').replace(/\\x1b\\[[0-9;]*m/g, '').slice(0, 3000))"""
     )
 
 

@@ -8,10 +8,8 @@ import pytest
 
 from .lab import REPO, error_outputs, open_notebook, run_all_cells, wait_idle
 
-#: Lessons whose panels test_widgets_in_browser.py drives: it runs them (and checks for errors)
-#: itself, so running them here too would only double the suite's time.
-DRIVEN = {"05_learning_rate_policies.ipynb", "06_training_lenet.ipynb", "07_inspecting_tut2_model.ipynb"}
-LESSONS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb") if p.name not in DRIVEN)
+#: Every lesson (the panels are driven on scratch notebooks by test_widgets_in_browser.py).
+LESSONS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

@@ -13,50 +13,63 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .models import caffe_xavier_
-
 #: "xavier" is Glorot & Bengio (uniform, fan_in + fan_out); "caffe_xavier" is Caffe's variant
 #: (fan_in only, what CaffeLeNet uses); "he" is He et al. 2015 for ReLU nets (normal, fan_in);
 #: "gaussian" is Caffe's gaussian filler N(0, std^2); "constant" fills one value.
 SCHEMES: tuple[str, ...] = ("xavier", "caffe_xavier", "he", "gaussian", "constant")
 
+#: The seed of the local generator when neither ``seed`` nor ``generator`` is given, so that a lesson
+#: re-running a cell gets the same weights.
+DEFAULT_SEED = 0
+
 
 def init_weights_(
     model: nn.Module, scheme: str, *, std: float = 0.01, value: float = 0.0, bias: float = 0.0,
-    seed: int | None = 0,
+    seed: int | None = None, generator: torch.Generator | None = None,
 ) -> nn.Module:
     """Re-initialise every ``nn.Conv2d`` and ``nn.Linear`` of ``model`` in place; returns ``model``.
 
     Biases are set to ``bias`` (Caffe's ``bias_filler { type: "constant" }``). ``std`` is used by
-    "gaussian", ``value`` by "constant". ``seed`` makes the draw reproducible (``None`` leaves the
-    global generator alone). Other layers (LeNet-5's C3 table and trainable subsampling) keep their
-    own initialisation.
+    "gaussian", ``value`` by "constant". The draws come from ``generator`` (which they advance), or
+    from a new generator seeded with ``seed`` (:data:`DEFAULT_SEED` when neither is given); the
+    process-wide generator is never reseeded, so calling this does not change what other code
+    draws next. Pass ``generator=torch.default_generator`` to draw from the process's stream on
+    purpose. Other layers (LeNet-5's C3 table and trainable subsampling) keep their own
+    initialisation.
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
     if scheme == "gaussian" and std <= 0:
         raise ValueError(f"gaussian needs std > 0, got {std}")
+    if seed is not None and generator is not None:
+        raise ValueError("init_weights_ takes either a seed or a generator, not both; pass the generator "
+                         "alone to continue its stream, or the seed alone for a fresh reproducible draw.")
     layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     if not layers:
         raise ValueError(f"{type(model).__name__} has no Conv2d or Linear layer to initialise")
-    if seed is not None:
-        torch.manual_seed(seed)
+    if generator is None:
+        generator = torch.Generator().manual_seed(DEFAULT_SEED if seed is None else seed)
     with torch.no_grad():
         for layer in layers:
-            w = layer.weight
-            if scheme == "xavier":
-                nn.init.xavier_uniform_(w)
-            elif scheme == "caffe_xavier":
-                caffe_xavier_(w)
-            elif scheme == "he":
-                nn.init.kaiming_normal_(w, nonlinearity="relu")
-            elif scheme == "gaussian":
-                nn.init.normal_(w, 0.0, std)
-            else:
-                nn.init.constant_(w, value)
+            _fill_weight_(layer.weight, scheme, std, value, generator)
             if layer.bias is not None:
                 nn.init.constant_(layer.bias, bias)
     return model
+
+
+def _fill_weight_(w: Tensor, scheme: str, std: float, value: float, generator: torch.Generator) -> None:
+    """One layer's weights drawn by ``scheme`` from ``generator``."""
+    if scheme == "xavier":
+        nn.init.xavier_uniform_(w, generator=generator)
+    elif scheme == "caffe_xavier":  # as models.caffe_xavier_: uniform in +-sqrt(3 / fan_in)
+        bound = math.sqrt(3.0 / w[0].numel())
+        nn.init.uniform_(w, -bound, bound, generator=generator)
+    elif scheme == "he":
+        nn.init.kaiming_normal_(w, nonlinearity="relu", generator=generator)
+    elif scheme == "gaussian":
+        nn.init.normal_(w, 0.0, std, generator=generator)
+    else:
+        nn.init.constant_(w, value)
 
 
 def init_std(weight: Tensor, scheme: str, std: float = 0.01) -> float:

@@ -10,7 +10,7 @@ differences are accurate to about 1e-9.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor

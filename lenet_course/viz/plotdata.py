@@ -1,7 +1,9 @@
 """The arithmetic behind the plots, kept apart from drawing so it can be tested by value.
 
 Pure functions on numpy arrays: smoothing a loss curve, histogram bins, grid shapes, tiling
-kernels or feature maps into one mosaic image, normalising a confusion matrix.
+kernels or feature maps into one mosaic image, normalising a confusion matrix. :func:`to_numpy`
+is the one way the visual layer turns a tensor (on any device, with or without gradients) into
+numpy, without importing torch.
 """
 
 from __future__ import annotations
@@ -9,6 +11,31 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+
+def to_numpy(a) -> np.ndarray:
+    """numpy from numpy, a list, or a (CPU or device, gradient-tracking) tensor; arrays pass through."""
+    if hasattr(a, "detach"):
+        a = a.detach().cpu().numpy()
+    return np.asarray(a)
+
+
+def as_tiles(a) -> np.ndarray:
+    """Any activation -> tiles [C, H, W] to draw as a mosaic.
+
+    A leading batch dimension is dropped (the first image kept); a vector (or maps of 1x1) is
+    wrapped into one near-square tile padded with NaN, which draws as blank.
+    """
+    a = to_numpy(a).astype(np.float64)
+    if a.ndim == 4:
+        a = a[0]
+    if a.ndim == 3 and a.shape[1:] != (1, 1):
+        return a
+    v = a.ravel()
+    width = int(np.ceil(np.sqrt(v.size)))
+    padded = np.full(width * int(np.ceil(v.size / width)), np.nan)
+    padded[: v.size] = v
+    return padded.reshape(1, -1, width)
 
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:

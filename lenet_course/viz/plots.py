@@ -1,26 +1,31 @@
-"""Every picture the course draws, from finished data.
+"""The generic pictures of the course, drawn from finished data.
 
-Each function takes arrays or library dataclasses plus an optional matplotlib ``ax`` (or ``fig``,
-which is cleared first), draws, and returns what it drew. Without an ``ax``/``fig`` it makes a new
-pyplot figure, which Jupyter shows by itself; nothing here calls ``plt.show()``. The arithmetic
-(smoothing, histograms, tiling) lives in :mod:`lenet_course.plotdata`.
+Single-panel functions take arrays or library dataclasses plus an optional matplotlib ``ax``, draw
+on it and return it; multi-panel figures (digit grids, feature maps by layer, histograms per layer,
+the prediction panel) take an optional ``fig``, which is cleared first, and return their axes.
+Without an ``ax``/``fig`` they make a new pyplot figure (:mod:`lenet_course.viz.axes`), which
+Jupyter shows by itself; nothing here calls ``plt.show()``. The arithmetic (smoothing, histograms,
+tiling) lives in :mod:`lenet_course.viz.plotdata`; figures of a single lesson in
+:mod:`lenet_course.lessons.figures`.
 """
 
 from __future__ import annotations
 
-import textwrap
-from typing import Mapping, NamedTuple, Sequence
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..config import SolverConfig
+from ..evaluate import EvalResult
+from ..schedules import lr_curve
+from ..solver import History
 from . import plotdata
-from .config import SolverConfig
-from .evaluate import EvalResult
-from .schedules import lr_curve
-from .solver import History
+from .axes import new_axes, new_figure
+from .plotdata import as_tiles, to_numpy
 
 WRONG = "#d62728"
 RIGHT = "#2ca02c"
@@ -29,27 +34,6 @@ ACCURACY = "#ff7f0e"
 RATE = "#7f7f7f"
 KERNEL_CMAP = "RdBu_r"
 MAP_CMAP = "viridis"
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is not None:
-        return ax
-    _, new = plt.subplots(figsize=figsize, layout="constrained")
-    return new
-
-
-def _figure(fig: Figure | None, figsize: tuple[float, float]) -> Figure:
-    if fig is None:
-        return plt.figure(figsize=figsize, layout="constrained")
-    fig.clear()
-    return fig
-
-
-def _array(a) -> np.ndarray:
-    """numpy from numpy or a (CPU or device) tensor, without importing torch here."""
-    if hasattr(a, "detach"):
-        a = a.detach().cpu().numpy()
-    return np.asarray(a)
 
 
 # ---- learning-rate schedules -------------------------------------------------------------------
@@ -81,7 +65,7 @@ def plot_lr_schedules(
     items = list(configs.items()) if isinstance(configs, Mapping) else [(policy_label(c), c) for c in configs]
     if not items:
         raise ValueError("plot_lr_schedules needs at least one SolverConfig")
-    ax = _axes(ax, (7, 3.5))
+    ax = new_axes(ax, (7, 3.5))
     top = max_iter if max_iter is not None else max(c.max_iter for _, c in items)
     iters = np.arange(top + 1)
     for label, cfg in items:
@@ -118,7 +102,7 @@ def plot_training_curves(
     history: History, ax: Axes | None = None, window: int | None = None, show_lr: bool = False
 ) -> TrainingAxes:
     """Training loss (raw, faint, and smoothed), test accuracy on a twin axis, lr on request."""
-    ax = _axes(ax, (7, 3.5))
+    ax = new_axes(ax, (7, 3.5))
     it, loss = history.iteration, history.loss
     w = window or plotdata.default_window(len(loss))
     ax.plot(it, loss, color=LOSS, alpha=0.25, lw=0.8, label="loss")
@@ -160,7 +144,7 @@ def plot_training_curves(
 # ---- digits ------------------------------------------------------------------------------------
 def show_digit(image: np.ndarray, ax: Axes, title: str = "", color: str = "black") -> Axes:
     """One digit in grey (ink dark on white, as printed), a title, and a frame in ``color``."""
-    ax.imshow(_array(image).squeeze(), cmap="gray_r", interpolation="nearest")
+    ax.imshow(to_numpy(image).squeeze(), cmap="gray_r", interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
@@ -180,10 +164,10 @@ def plot_digits(
     titles: Sequence[str] | None = None,
 ) -> np.ndarray:
     """A grid of digits titled with their labels (and predictions: wrong ones in red, framed)."""
-    imgs = _array(images)
+    imgs = to_numpy(images)
     n = len(imgs)
     rows, c = plotdata.grid_shape(n, cols)
-    fig = _figure(fig, (1.2 * c, 1.35 * rows))
+    fig = new_figure(fig, (1.2 * c, 1.35 * rows))
     axes = np.atleast_1d(fig.subplots(rows, c, squeeze=False).ravel())
     for i, ax in enumerate(axes):
         if i >= n:
@@ -207,14 +191,14 @@ def plot_confident_mistakes(result: EvalResult, images: np.ndarray, k: int = 16,
     """The ``k`` wrong answers the model was surest of: 'true -> predicted (confidence)'."""
     idx = result.confident_mistakes(k)
     if len(idx) == 0:
-        fig = _figure(fig, (4, 1.5))
+        fig = new_figure(fig, (4, 1.5))
         ax = fig.subplots()
         ax.set_axis_off()
         ax.text(0.5, 0.5, "no mistakes", ha="center", va="center")
         return np.array([ax])
     conf = result.probabilities[idx].max(1)
     titles = [f"{result.labels[i]}->{result.predictions[i]} {p:.0%}" for i, p in zip(idx, conf)]
-    axes = plot_digits(_array(images)[idx], result.labels[idx], result.predictions[idx], fig=fig,
+    axes = plot_digits(to_numpy(images)[idx], result.labels[idx], result.predictions[idx], fig=fig,
                        cols=cols, titles=titles)
     axes[0].figure.suptitle("most confident mistakes (true->predicted, confidence)", fontsize=10)
     return axes
@@ -227,13 +211,13 @@ def plot_filters(weights: np.ndarray, ax: Axes | None = None, max_out: int | Non
 
     One input channel: a grid of kernels. Several: a row per output channel, a column per input.
     """
-    w = _array(weights)
+    w = to_numpy(weights)
     image = plotdata.kernel_mosaic(w, max_out=max_out)
     limit = plotdata.symmetric_limit(image)
     cmap = plt.get_cmap(KERNEL_CMAP).with_extremes(bad="#d9d9d9")
     shown_out = min(len(w), max_out or len(w))
     ratio = image.shape[0] / image.shape[1]
-    ax = _axes(ax, (float(min(7.0, 3.4 + 6.0 / ratio)), float(np.clip(5.6 * ratio, 2.2, 9))))
+    ax = new_axes(ax, (float(min(7.0, 3.4 + 6.0 / ratio)), float(np.clip(5.6 * ratio, 2.2, 9))))
     im = ax.imshow(image, cmap=cmap, vmin=-limit, vmax=limit, interpolation="nearest")
     k = w.shape[-1]
     if w.shape[1] > 1:
@@ -253,28 +237,14 @@ def plot_filters(weights: np.ndarray, ax: Axes | None = None, max_out: int | Non
     return ax
 
 
-def _tiles(a) -> np.ndarray:
-    """Any activation -> tiles [C, H, W]: batch dims dropped, a flat vector wrapped into rows."""
-    a = _array(a).astype(np.float64)
-    if a.ndim == 4:
-        a = a[0]
-    if a.ndim == 3 and a.shape[1:] != (1, 1):
-        return a
-    v = a.ravel()
-    width = int(np.ceil(np.sqrt(v.size)))
-    padded = np.full(width * int(np.ceil(v.size / width)), np.nan)
-    padded[: v.size] = v
-    return padded.reshape(1, -1, width)
-
-
 def plot_layer_maps(maps, ax: Axes | None = None, title: str = "", cols: int = 10) -> Axes:
     """The maps of one layer for one image ([C, H, W]) tiled, each scaled to its own range."""
-    tiles = _tiles(maps)
+    tiles = as_tiles(maps)
     finite = np.where(np.isfinite(tiles), tiles, np.nan)
     normalised = plotdata.normalise_each(np.nan_to_num(finite, nan=np.nanmin(finite)))
     normalised[~np.isfinite(finite)] = np.nan
     image = plotdata.mosaic(normalised, cols=min(cols, len(tiles)))
-    ax = _axes(ax, (6, 3))
+    ax = new_axes(ax, (6, 3))
     ax.imshow(image, cmap=plt.get_cmap(MAP_CMAP).with_extremes(bad="white"), vmin=0, vmax=1,
               interpolation="nearest")
     ax.set_xticks([])
@@ -289,20 +259,21 @@ def plot_feature_maps(maps: Mapping[str, np.ndarray], image: np.ndarray | None =
     """Feature maps of one image, layer by layer (one row per layer), the input on the left."""
     if not maps:
         raise ValueError("no feature maps given; pass e.g. features.feature_maps(model, x)")
-    tiles = {name: _tiles(m) for name, m in maps.items()}
+    tiles = {name: as_tiles(m) for name, m in maps.items()}
     # each row spans the same width, so its height follows its mosaic's aspect (+ room for a title)
     heights = []
     for t in tiles.values():
         rows, c = plotdata.grid_shape(len(t), min(cols, len(t)))
         heights.append(rows * (t.shape[1] + 1) / (c * (t.shape[2] + 1)) + 0.1)
-    fig = _figure(fig, (9, min(0.6 + 7.5 * sum(heights), 14)))
+    fig = new_figure(fig, (9, min(0.6 + 7.5 * sum(heights), 14)))
     grid = fig.add_gridspec(len(tiles), 2, width_ratios=[1, 6], height_ratios=heights)
     axes: list[Axes] = []
     if image is not None:
         show_digit(image, fig.add_subplot(grid[0, 0]), "input")
     for row, (name, t) in enumerate(tiles.items()):
-        spatial = _array(maps[name]).ndim >= 3 and _array(maps[name]).shape[-2:] != (1, 1)
-        label = f"{name}: {len(t)} maps {t.shape[1]}x{t.shape[2]}" if spatial else f"{name}: {np.isfinite(t).sum()} units"
+        spatial = to_numpy(maps[name]).ndim >= 3 and to_numpy(maps[name]).shape[-2:] != (1, 1)
+        label = (f"{name}: {len(t)} maps {t.shape[1]}x{t.shape[2]}" if spatial
+                 else f"{name}: {np.isfinite(t).sum()} units")
         axes.append(plot_layer_maps(t, fig.add_subplot(grid[row, 1]), label, cols))
     return axes
 
@@ -310,9 +281,9 @@ def plot_feature_maps(maps: Mapping[str, np.ndarray], image: np.ndarray | None =
 # ---- evaluation --------------------------------------------------------------------------------
 def plot_confusion_matrix(matrix: np.ndarray, normalise: bool = False, ax: Axes | None = None) -> Axes:
     """counts[true, predicted] as a heat map with the numbers written in (rates if normalised)."""
-    counts = _array(matrix)
+    counts = to_numpy(matrix)
     values = plotdata.normalise_rows(counts) if normalise else counts.astype(np.float64)
-    ax = _axes(ax, (5.5, 5))
+    ax = new_axes(ax, (5.5, 5))
     im = ax.imshow(values, cmap="Blues", vmin=0, vmax=values.max() or 1)
     n = len(values)
     for i in range(n):
@@ -333,8 +304,8 @@ def plot_confusion_matrix(matrix: np.ndarray, normalise: bool = False, ax: Axes 
 def plot_per_class_accuracy(accuracy: np.ndarray, ax: Axes | None = None,
                             overall: float | None = None) -> Axes:
     """One bar per digit, its accuracy written on it; the overall accuracy as a dashed line."""
-    acc = _array(accuracy).astype(np.float64)
-    ax = _axes(ax, (6, 3))
+    acc = to_numpy(accuracy).astype(np.float64)
+    ax = new_axes(ax, (6, 3))
     bars = ax.bar(range(len(acc)), acc, color=LOSS)
     for bar, value in zip(bars, acc):
         ax.text(bar.get_x() + bar.get_width() / 2, value, f"{value:.1%}", ha="center", va="bottom", fontsize=7)
@@ -352,9 +323,9 @@ def plot_per_class_accuracy(accuracy: np.ndarray, ax: Axes | None = None,
 
 def plot_probabilities(probs: np.ndarray, ax: Axes | None = None, label: int | None = None) -> Axes:
     """Class probabilities as bars: the prediction in green (red if it is not ``label``)."""
-    p = _array(probs).astype(np.float64).ravel()
+    p = to_numpy(probs).astype(np.float64).ravel()
     pred = int(p.argmax())
-    ax = _axes(ax, (4, 2.5))
+    ax = new_axes(ax, (4, 2.5))
     colors = [LOSS] * len(p)
     colors[pred] = RIGHT if label is None or label == pred else WRONG
     ax.bar(range(len(p)), p, color=colors)
@@ -372,14 +343,14 @@ def plot_probabilities(probs: np.ndarray, ax: Axes | None = None, label: int | N
 def plot_prediction(image: np.ndarray, probs: np.ndarray, maps: np.ndarray, layer: str,
                     fig: Figure | None = None, label: int | None = None) -> dict[str, Axes]:
     """One digit as the model sees it: the input, its class probabilities, one layer's maps."""
-    fig = _figure(fig, (9, 4))
+    fig = new_figure(fig, (9, 4))
     grid = fig.add_gridspec(2, 3, width_ratios=[1, 1.3, 3])
     title = "input" if label is None else f"input (label {label})"
     axes = {
         "image": show_digit(image, fig.add_subplot(grid[0, 0]), title),
         "probabilities": plot_probabilities(probs, fig.add_subplot(grid[1, 0:2]), label),
     }
-    tiles = _tiles(maps)
+    tiles = as_tiles(maps)
     axes["maps"] = plot_layer_maps(tiles, fig.add_subplot(grid[:, 2]), f"{layer}: {len(tiles)} maps "
                                    f"{tiles.shape[1]}x{tiles.shape[2]}", cols=plotdata.grid_shape(len(tiles))[1])
     return axes
@@ -392,7 +363,7 @@ def plot_histograms(values: Mapping[str, np.ndarray], fig: Figure | None = None,
     if not values:
         raise ValueError("no layers to draw; pass {layer: values}")
     rows, cols = plotdata.grid_shape(len(values), 4)
-    fig = _figure(fig, (3 * cols, 2.2 * rows))
+    fig = new_figure(fig, (3 * cols, 2.2 * rows))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, (name, v) in zip(axes, values.items()):
         counts, edges = plotdata.histogram(v, bins)
@@ -411,8 +382,8 @@ def plot_histograms(values: Mapping[str, np.ndarray], fig: Figure | None = None,
 def plot_embedding(points: np.ndarray, labels: np.ndarray, ax: Axes | None = None,
                    explained: np.ndarray | None = None) -> Axes:
     """2-D points coloured by class (tab10), each class's centre marked with its digit."""
-    pts, lab = _array(points), _array(labels).astype(int)
-    ax = _axes(ax, (6, 5))
+    pts, lab = to_numpy(points), to_numpy(labels).astype(int)
+    ax = new_axes(ax, (6, 5))
     cmap = plt.get_cmap("tab10")
     for c in np.unique(lab):
         sel = lab == c
@@ -430,38 +401,9 @@ def plot_embedding(points: np.ndarray, labels: np.ndarray, ax: Axes | None = Non
     return ax
 
 
-# ---- history -----------------------------------------------------------------------------------
-def plot_timeline(events: Sequence[tuple[int, str, str]], ax: Axes | None = None,
-                  wrap: int = 26) -> Axes:
-    """(year, title, detail) events on a horizontal time line, labels alternating above/below."""
-    if not events:
-        raise ValueError("plot_timeline needs at least one (year, title, detail) event")
-    ordered = sorted(events, key=lambda e: e[0])
-    years = [int(e[0]) for e in ordered]
-    ax = _axes(ax, (max(8, 2.4 * len(ordered)), 4))
-    span = max(years[-1] - years[0], 1)
-    ax.axhline(0, color="black", lw=1.5, zorder=1)
-    for i, (year, title, detail) in enumerate(ordered):
-        side = 1 if i % 2 == 0 else -1
-        ax.plot([year, year], [0, 0.55 * side], color=RATE, lw=1, zorder=1)
-        ax.scatter([year], [0], s=60, color=LOSS, zorder=2)
-        text = f"{year}\n{textwrap.fill(title, wrap)}"
-        if detail:
-            text += "\n" + textwrap.fill(detail, wrap + 4)
-        ax.text(year, 0.6 * side, text, ha="center", va="bottom" if side > 0 else "top", fontsize=8,
-                bbox={"boxstyle": "round", "fc": "white", "ec": RATE, "alpha": 0.9})
-    ax.set_xlim(years[0] - 0.12 * span - 1, years[-1] + 0.12 * span + 1)
-    ax.set_ylim(-2.2, 2.2)
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-    return ax
-
-
 __all__ = [
     "TrainingAxes", "plot_confident_mistakes", "plot_confusion_matrix", "plot_digits", "plot_embedding",
     "plot_feature_maps", "plot_filters", "plot_histograms", "plot_layer_maps", "plot_lr_schedules",
-    "plot_per_class_accuracy", "plot_prediction", "plot_probabilities", "plot_timeline", "plot_training_curves",
+    "plot_per_class_accuracy", "plot_prediction", "plot_probabilities", "plot_training_curves",
     "policy_label", "show_digit",
 ]

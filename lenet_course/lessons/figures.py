@@ -1,33 +1,35 @@
-"""Figures specific to lessons 00-04: the lesson map, the timeline, kernel/image pairs, gradient
-checks, parameter counts, activation statistics, class balance and pixel-value histograms.
+"""Figures specific to single lessons: the lesson map, the history timeline, kernel/image pairs,
+gradient checks, parameter counts, activation statistics, class balance and pixel-value histograms.
 
-Generic plots (training curves, digit grids, filters and feature maps of a trained model,
-confusion matrices, the timeline itself) live in :mod:`lenet_course.plots` and are reused here. Every function here takes finished data and an optional ``ax``
-(or ``axes``), draws, and returns what it drew; none calls ``plt.show()``, so the same code works
-inline in a notebook, in a test with the Agg backend, and inside a widget.
+Generic plots (schedules, training curves, digit grids, filters and feature maps of a trained
+model, confusion matrices) live in :mod:`lenet_course.viz.plots`. Every function here takes
+finished data and an optional ``ax`` (or ``axes``), draws, and returns what it drew; none calls
+``plt.show()``, so the same code works inline in a notebook, in a test with the Agg backend, and
+inside a widget.
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
-from . import plots
+from ..viz.axes import new_axes
+from ..viz.plotdata import to_numpy
+from ..viz.plots import LOSS, RATE
 from .history import EVENTS, Event, timeline
-from .plots import _array as _to_numpy
-from .plots import _axes
 
 
-def plot_lesson_map(lessons: Sequence[tuple[str, str, str]], ax: Axes | None = None, current: str | None = None) -> Axes:
+def plot_lesson_map(lessons: Sequence[tuple[str, str, str]], ax: Axes | None = None,
+                    current: str | None = None) -> Axes:
     """The lessons as numbered boxes in two rows, in reading order; ``current`` is highlighted."""
     if not lessons:
         raise ValueError("no lessons to draw")
-    ax = _axes(ax, (12, 3.6))
+    ax = new_axes(ax, (12, 3.6))
     per_row = math.ceil(len(lessons) / 2)
     for i, lesson in enumerate(lessons):
         name, title = lesson[0], lesson[1]
@@ -53,16 +55,43 @@ def plot_lesson_map(lessons: Sequence[tuple[str, str, str]], ax: Axes | None = N
     return ax
 
 
+def draw_timeline(events: Sequence[tuple[int, str, str]], ax: Axes | None = None, wrap: int = 26) -> Axes:
+    """(year, title, detail) events on a horizontal time line, labels alternating above/below."""
+    if not events:
+        raise ValueError("draw_timeline needs at least one (year, title, detail) event")
+    ordered = sorted(events, key=lambda e: e[0])
+    years = [int(e[0]) for e in ordered]
+    ax = new_axes(ax, (max(8, 2.4 * len(ordered)), 4))
+    span = max(years[-1] - years[0], 1)
+    ax.axhline(0, color="black", lw=1.5, zorder=1)
+    for i, (year, title, detail) in enumerate(ordered):
+        side = 1 if i % 2 == 0 else -1
+        ax.plot([year, year], [0, 0.55 * side], color=RATE, lw=1, zorder=1)
+        ax.scatter([year], [0], s=60, color=LOSS, zorder=2)
+        text = f"{year}\n{textwrap.fill(title, wrap)}"
+        if detail:
+            text += "\n" + textwrap.fill(detail, wrap + 4)
+        ax.text(year, 0.6 * side, text, ha="center", va="bottom" if side > 0 else "top", fontsize=8,
+                bbox={"boxstyle": "round", "fc": "white", "ec": RATE, "alpha": 0.9})
+    ax.set_xlim(years[0] - 0.12 * span - 1, years[-1] + 0.12 * span + 1)
+    ax.set_ylim(-2.2, 2.2)
+    ax.set_yticks([])
+    for edge in ("left", "right", "top"):
+        ax.spines[edge].set_visible(False)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    return ax
+
+
 def plot_timeline(events: Iterable[Event | tuple[int, str, str]] = EVENTS, ax: Axes | None = None) -> Axes:
-    """The history events on a year axis, drawn by :func:`lenet_course.plots.plot_timeline`.
+    """The history events on a year axis, drawn by :func:`draw_timeline`.
 
     Only years and titles go into the figure (the lesson prints the details beside it, where long
-    sentences read better); events are validated and ordered by :func:`~lenet_course.history.timeline`.
+    sentences read better); events are validated and ordered by :func:`~lenet_course.lessons.history.timeline`.
     """
     items = timeline(events)
     if not items:
         raise ValueError("no events to draw")
-    ax = plots.plot_timeline([(e.year, e.title, "") for e in items], ax=ax)
+    ax = draw_timeline([(e.year, e.title, "") for e in items], ax=ax)
     ax.set_title("From back-propagation to LeNet and beyond")
     return ax
 
@@ -76,7 +105,7 @@ def plot_images(
     ``signed=True`` centres a diverging colour map on 0 per image, so negative kernel weights and
     responses show in blue and positive in red. Returns the array of axes used.
     """
-    arrays = [_to_numpy(im).squeeze() for im in images]
+    arrays = [to_numpy(im).squeeze() for im in images]
     if not arrays:
         raise ValueError("no images to draw")
     bad = [i for i, a in enumerate(arrays) if a.ndim != 2]
@@ -118,7 +147,7 @@ def plot_kernel_and_image(image, kernel, output, *, axes=None, kernel_name: str 
         raise ValueError(f"need 3 axes, got {len(axes)}")
     plot_images([image], ["input"], axes=axes[:1])
     plot_images([output], ["output (red > 0, blue < 0)"], axes=axes[2:], signed=True)
-    k = _to_numpy(kernel).squeeze()
+    k = to_numpy(kernel).squeeze()
     plot_images([k], [kernel_name], axes=axes[1:2], signed=True)
     if k.size <= 49:
         for (r, c), v in np.ndenumerate(k):
@@ -131,12 +160,12 @@ def plot_gradient_check(reference: Mapping[str, object], others: Mapping[str, Ma
     """Every gradient entry of each method against the ``reference`` method: the points lie on
     the diagonal when the methods agree. ``reference`` and each of ``others`` map a parameter name
     to its gradient."""
-    ax = _axes(ax, (4.5, 4.5))
-    ref = np.concatenate([_to_numpy(reference[k]).ravel() for k in reference])
+    ax = new_axes(ax, (4.5, 4.5))
+    ref = np.concatenate([to_numpy(reference[k]).ravel() for k in reference])
     for i, (label, grads) in enumerate(others.items()):
         if grads.keys() != reference.keys():
             raise KeyError(f"{label} has parameters {sorted(grads)}, the reference {sorted(reference)}")
-        vals = np.concatenate([_to_numpy(grads[k]).ravel() for k in reference])
+        vals = np.concatenate([to_numpy(grads[k]).ravel() for k in reference])
         diff = np.abs(vals - ref).max()
         ax.scatter(ref, vals, marker="o" if i == 0 else "x", s=80 if i == 0 else 40, color=f"C{i}",
                    alpha=0.6 if i == 0 else 1.0, label=f"{label} (max diff {diff:.1e})")
@@ -157,7 +186,7 @@ def plot_parameter_counts(counts: Mapping[str, int], ax: Axes | None = None, log
     because the counts being compared differ by orders of magnitude)."""
     if not counts:
         raise ValueError("no counts to draw")
-    ax = _axes(ax, (8, 0.55 * len(counts) + 1.0))
+    ax = new_axes(ax, (8, 0.55 * len(counts) + 1.0))
     names = list(counts)[::-1]
     values = [counts[n] for n in names]
     bars = ax.barh(names, values, color="#4c8bc5")
@@ -177,7 +206,7 @@ def plot_activation_stats(stats: Mapping[str, Sequence], ax: Axes | None = None,
     ``unit_spread``) of each layer's output, layers in the order they run."""
     if not stats:
         raise ValueError("no statistics to draw")
-    ax = _axes(ax, (8, 4))
+    ax = new_axes(ax, (8, 4))
     layer_names = None
     for scheme, rows in stats.items():
         names = [r.name for r in rows]
@@ -205,11 +234,11 @@ def plot_activation_stats(stats: Mapping[str, Sequence], ax: Axes | None = None,
 
 def plot_class_balance(labels, ax: Axes | None = None, classes: int = 10, title: str = "Images per class") -> Axes:
     """Bar chart of how many examples each class has, with the perfectly balanced level dashed."""
-    y = _to_numpy(labels).astype(np.int64).ravel()
+    y = to_numpy(labels).astype(np.int64).ravel()
     if y.size == 0:
         raise ValueError("no labels")
     counts = np.bincount(y, minlength=classes)
-    ax = _axes(ax, (7, 3.5))
+    ax = new_axes(ax, (7, 3.5))
     ax.bar(range(len(counts)), counts, color="#4c8bc5")
     ax.axhline(y.size / len(counts), color="#d62728", linestyle="--", label="equal share")
     ax.set_xticks(range(len(counts)))
@@ -225,8 +254,8 @@ def plot_value_histograms(values: Mapping[str, object], ax: Axes | None = None, 
     each labelled with its mean and std."""
     if not values:
         raise ValueError("no values to draw")
-    ax = _axes(ax, (7, 3.5))
-    arrays = {label: _to_numpy(v).ravel().astype(np.float64) for label, v in values.items()}
+    ax = new_axes(ax, (7, 3.5))
+    arrays = {label: to_numpy(v).ravel().astype(np.float64) for label, v in values.items()}
     lo = min(a.min() for a in arrays.values())
     hi = max(a.max() for a in arrays.values())
     edges = np.linspace(lo, hi, bins + 1)  # shared bins, so the bars of different arrays compare
@@ -243,7 +272,7 @@ def plot_losses(losses: Sequence[float], ax: Axes | None = None, title: str = "L
     """A loss curve over steps (log y), for the small hand-trained networks of the early lessons."""
     if len(losses) == 0:
         raise ValueError("no losses to draw")
-    ax = _axes(ax, (6, 3.2))
+    ax = new_axes(ax, (6, 3.2))
     ax.plot(np.arange(len(losses)), losses)
     ax.set_yscale("log")
     ax.set_xlabel("step")
@@ -263,7 +292,7 @@ def plot_connection_table(table: Sequence[Sequence[int]], n_inputs: int, ax: Axe
             if not 0 <= i < n_inputs:
                 raise ValueError(f"output map {out} reads input {i}, but there are {n_inputs} inputs")
             grid[i, out] = 1
-    ax = _axes(ax, (7, 3))
+    ax = new_axes(ax, (7, 3))
     ax.imshow(grid, cmap="Blues", vmin=0, vmax=1.3)
     ax.set_xticks(range(len(table)))
     ax.set_yticks(range(n_inputs))

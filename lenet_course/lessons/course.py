@@ -14,8 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
 
+from ..data import ENV_VAR, MNIST_FILES, MNISTCorruptError, MNISTNotFoundError, data_root, ensure_mnist, repo_root
 from .budget import current_budget
-from .data import ENV_VAR, MNIST_FILES, MNISTCorruptError, MNISTNotFoundError, data_root, ensure_mnist, repo_root
 
 
 class Lesson(NamedTuple):

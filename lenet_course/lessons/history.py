@@ -6,7 +6,8 @@ redraw the timeline; :func:`timeline` validates and orders them by year.
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 
 class Event(NamedTuple):
