@@ -16,7 +16,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # `make test LENET_COURSE_BUDGET=full` (or the variable in the environment) overrides it.
 LENET_COURSE_BUDGET ?= ci
 
-.PHONY: setup lab test test-full test-lib test-notebooks lint clean
+.PHONY: setup lab test test-full test-lib test-notebooks lint format lessons clean
 
 setup: $(STAMP)
 
@@ -45,9 +45,23 @@ test-notebooks: export LENET_COURSE_BUDGET := $(LENET_COURSE_BUDGET)
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL)
 
-# Static checks, run before the tests by `make test` and `make test-full`. Empty for now: ruff
-# (lint + format check) and the type checker, configured in pyproject.toml, go here next phase.
+# Static checks, run before the tests by `make test` and `make test-full` (configured in
+# pyproject.toml): ruff's lint rules, ruff's formatting (check only; `make format` applies it), mypy.
+LINTED := lenet_course tests benchmarks scripts
+
 lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
+
+# Re-run every lesson top to bottom on the full budget and store its outputs (maintainers only;
+# `scripts/run_lessons.py 06` re-runs one lesson). Prints each lesson's time.
+lessons: $(STAMP)
+	$(BIN)/python scripts/run_lessons.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

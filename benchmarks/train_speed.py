@@ -39,8 +39,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -51,11 +51,11 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from lenet_course.config import SolverConfig  # noqa: E402
-from lenet_course.data import MEAN, STD, ensure_mnist, pick_device  # noqa: E402
+from lenet_course.data import MEAN, STD, ensure_mnist  # noqa: E402
 from lenet_course.evaluate import evaluate  # noqa: E402
 from lenet_course.models import CaffeLeNet  # noqa: E402
+from lenet_course.runtime import pick_device, use_channels_last  # noqa: E402
 from lenet_course.solver import Solver  # noqa: E402
-from lenet_course.speed import use_channels_last  # noqa: E402
 
 BATCH = 64
 #: The library side's configuration: the Caffe recipe without tests or snapshots inside the timed
@@ -88,7 +88,8 @@ def cpu_description() -> str:
             for line in f:
                 key, _, value = line.partition(":")
                 key = key.strip().lower()
-                if key in ("model name", "hardware", "cpu model") and model in ("", platform.machine(), platform.processor()):
+                unnamed = model in ("", platform.machine(), platform.processor())
+                if key in ("model name", "hardware", "cpu model") and unnamed:
                     model = value.strip()
                 elif key in ("flags", "features"):
                     flags.update(value.split())
@@ -96,8 +97,10 @@ def cpu_description() -> str:
         pass
     named = sorted(f for f in flags if f in VECTOR_FLAGS or f.startswith(VECTOR_PREFIXES))
     capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", lambda: "unknown")()
-    return (f"CPU: {model} ({platform.machine()}); vector extensions: {' '.join(named) or 'none listed'}; "
-            f"torch kernels: {capability}; {torch.get_num_threads()} torch threads, {os.cpu_count()} CPUs")
+    return (
+        f"CPU: {model} ({platform.machine()}); vector extensions: {' '.join(named) or 'none listed'}; "
+        f"torch kernels: {capability}; {torch.get_num_threads()} torch threads, {os.cpu_count()} CPUs"
+    )
 
 
 def sync(device: torch.device) -> None:
@@ -163,8 +166,7 @@ def dataloader_stepper(root: Path, device: torch.device) -> Callable[[int], None
 
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
     dataset = datasets.MNIST(str(root), train=True, download=False, transform=tf)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=0,
-                                         drop_last=True)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=0, drop_last=True)
     model = CaffeLeNet().to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
 
@@ -260,13 +262,18 @@ def time_eval(fn: Callable[[], object], repeats: int, device: torch.device) -> f
 def cold_start_seconds(repeats: int) -> dict[str, float]:
     """Median seconds from launching a fresh interpreter to its Solver being ready (both splits
     loaded and checked), and of its stages; the interpreter's exit is not counted."""
-    stages: dict[str, list[float]] = {"python + import torch": [], "import lenet_course": [],
-                                      "Solver (data, model, optimizer)": [], "total": []}
+    stages: dict[str, list[float]] = {
+        "python + import torch": [],
+        "import lenet_course": [],
+        "Solver (data, model, optimizer)": [],
+        "total": [],
+    }
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for _ in range(repeats):
         t = time.time()
-        out = subprocess.run([sys.executable, "-c", COLD_START], check=True, env=env, cwd=REPO,
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", COLD_START], check=True, env=env, cwd=REPO, capture_output=True, text=True
+        )
         t_torch, t_course, t_ready = (float(v) for v in out.stdout.split()[-3:])
         for name, value in zip(stages, (t_torch - t, t_course - t_torch, t_ready - t_course, t_ready - t)):
             stages[name].append(value)
@@ -301,6 +308,7 @@ class _OldCaffeLeNet(CaffeLeNet):
 
 def flatten_ab(device: torch.device, iters: int, windows: int) -> dict[str, list[float]]:
     """Images/s per window of three Solvers in this process, windows interleaved."""
+
     def solver(model: nn.Module, keep_hook: bool) -> Solver:
         torch.manual_seed(0)
         state = CaffeLeNet().state_dict()
@@ -311,9 +319,11 @@ def flatten_ab(device: torch.device, iters: int, windows: int) -> dict[str, list
                 m._forward_hooks.clear()
         return s
 
-    solvers = {"hook from make_fast (now)": solver(CaffeLeNet(), True),
-               "flatten in forward (before)": solver(_OldCaffeLeNet(), False),
-               "no trick": solver(CaffeLeNet(), False)}
+    solvers = {
+        "hook from make_fast (now)": solver(CaffeLeNet(), True),
+        "flatten in forward (before)": solver(_OldCaffeLeNet(), False),
+        "no trick": solver(CaffeLeNet(), False),
+    }
     for s in solvers.values():
         s.step(20)
     rates: dict[str, list[float]] = {name: [] for name in solvers}
@@ -403,8 +413,10 @@ def full_recipe(device: torch.device) -> None:
         history = solver.solve()
         sync(device)
         wall = time.perf_counter() - t
-    print(f"\nfull Caffe recipe: {cfg.max_iter} iterations, {len(history.test_iteration)} tests, "
-          f"{wall:.1f} s wall, final test accuracy {history.test_accuracy[-1]:.4f}")
+    print(
+        f"\nfull Caffe recipe: {cfg.max_iter} iterations, {len(history.test_iteration)} tests, "
+        f"{wall:.1f} s wall, final test accuracy {history.test_accuracy[-1]:.4f}"
+    )
     print(f"full_recipe_seconds: {wall:.1f}")
     print(f"full_recipe_accuracy: {history.test_accuracy[-1]:.4f}")
 
@@ -429,21 +441,25 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device(args.device) if args.device else pick_device()
+    device = pick_device(device=args.device or None)
     if args.worker:
         worker(args.worker, device)
         return 0
     ensure_mnist(download=False)
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{os.cpu_count()} CPUs, {load_note()}")
+    print(
+        f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPUs, {load_note()}"
+    )
     print(cpu_description())
 
     counted = counted_flops_per_image(device)
     analytic = analytic_flops_per_image()
     if abs(counted - analytic) > 0.01 * analytic:
         raise SystemExit(f"FLOP counts disagree: counted {counted:,.0f}, analytic {analytic:,.0f}")
-    print(f"FLOPs per image, forward + backward: {counted / 1e6:.2f} M "
-          f"(FlopCounterMode; per-layer formula {analytic / 1e6:.2f} M)")
+    print(
+        f"FLOPs per image, forward + backward: {counted / 1e6:.2f} M "
+        f"(FlopCounterMode; per-layer formula {analytic / 1e6:.2f} M)"
+    )
 
     before = matmul_gflops(device)
     workers = {loop: Worker(loop, device, torch.get_num_threads()) for loop in ("a", "b")}
@@ -457,21 +473,29 @@ def main(argv: list[str] | None = None) -> int:
     a, b = statistics.median(rates["a"]), statistics.median(rates["b"])
     paired = statistics.median(y / x for x, y in zip(rates["a"], rates["b"]))
     limit = gflops * 1e9 / counted
-    print(f"(a) DataLoader + ToTensor + Normalize, .item() per step: {a:8.0f} img/s  "
-          f"(windows {min(rates['a']):.0f}..{max(rates['a']):.0f})")
-    print(f"(b) lenet_course Solver:                                {b:8.0f} img/s  "
-          f"(windows {min(rates['b']):.0f}..{max(rates['b']):.0f})")
+    print(
+        f"(a) DataLoader + ToTensor + Normalize, .item() per step: {a:8.0f} img/s  "
+        f"(windows {min(rates['a']):.0f}..{max(rates['a']):.0f})"
+    )
+    print(
+        f"(b) lenet_course Solver:                                {b:8.0f} img/s  "
+        f"(windows {min(rates['b']):.0f}..{max(rates['b']):.0f})"
+    )
     print(f"b/a: {b / a:.2f} (median of per-window ratios {paired:.2f})")
-    print(f"fp32 torch.mm: {gflops:.0f} GFLOP/s on {torch.get_num_threads()} threads (best of "
-          f"{before:.0f} before and {after:.0f} after the windows) -> compute limit {limit:,.0f} img/s")
+    print(
+        f"fp32 torch.mm: {gflops:.0f} GFLOP/s on {torch.get_num_threads()} threads (best of "
+        f"{before:.0f} before and {after:.0f} after the windows) -> compute limit {limit:,.0f} img/s"
+    )
 
     solver = Solver(CaffeLeNet(), TIMED_CFG, device=device, log=None, progress=False)
     test = solver.test_data
     n_test = len(test.labels)
     t_eval = time_eval(lambda: evaluate(solver.model, test), 5, device)
     t_test = time_eval(lambda: solver.test(), 5, device)
-    print(f"evaluate() on {n_test:,} test images: {t_eval:.3f} s ({n_test / t_eval:,.0f} img/s); "
-          f"Solver.test(): {t_test:.3f} s ({n_test / t_test:,.0f} img/s)")
+    print(
+        f"evaluate() on {n_test:,} test images: {t_eval:.3f} s ({n_test / t_eval:,.0f} img/s); "
+        f"Solver.test(): {t_test:.3f} s ({n_test / t_test:,.0f} img/s)"
+    )
     if device.type == "cpu":
         evaluation_ab(solver.model, test, device, 5)
     ab = flatten_ab(device, args.iters, args.windows)

@@ -31,8 +31,9 @@ import torch
 from torch import Tensor, nn
 
 from .models import build_model
+from .paths import assets_dir as shipped_assets_dir
+from .runtime import pick_device
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 _PREFIXES = ("module.", "_orig_mod.")
 
 
@@ -179,16 +180,14 @@ def check_writable_folder(folder: str | os.PathLike, what: str = "files") -> Pat
     folder = Path(folder)
     try:
         if folder.exists() and not folder.is_dir():
-            raise SnapshotError(f"cannot write {what} into {folder}: it is a file, not a folder; "
-                                "pick another path.")
+            raise SnapshotError(f"cannot write {what} into {folder}: it is a file, not a folder; pick another path.")
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=f".probe.{os.getpid()}@{_HOST}.", suffix=".tmp", dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as err:
         raise SnapshotError(
-            f"cannot write {what} into {folder} ({err.strerror or err}); make the folder writable "
-            "or pick another one."
+            f"cannot write {what} into {folder} ({err.strerror or err}); make the folder writable or pick another one."
         ) from None
     return folder
 
@@ -360,8 +359,7 @@ def extract_state_dict(obj: Any) -> dict[str, Tensor]:
                 break
     if not isinstance(obj, Mapping) or not all(isinstance(v, Tensor) for v in obj.values()):
         raise CheckpointError(
-            "the file does not hold a state_dict (a mapping of names to tensors); "
-            f"it holds {type(obj).__name__}"
+            f"the file does not hold a state_dict (a mapping of names to tensors); it holds {type(obj).__name__}"
         )
     state: dict[str, Tensor] = {}
     for key, value in obj.items():
@@ -393,7 +391,10 @@ def detect_architecture(state: Mapping[str, Tensor]) -> str:
 
 
 _VARIANTS: tuple[tuple[str, dict], ...] = (
-    ("caffe", {}), ("tut", {}), ("lenet5", {}), ("lenet5", {"head": "rbf"}),
+    ("caffe", {}),
+    ("tut", {}),
+    ("lenet5", {}),
+    ("lenet5", {"head": "rbf"}),
 )
 
 
@@ -417,8 +418,10 @@ def check_fits(model: nn.Module, state: Mapping[str, Tensor]) -> None:
             parts.append(f"  shape mismatches ({len(shapes)}): " + "; ".join(shapes))
         detected = _closest_architecture(state)
         if detected and detected != architecture_name_of(model):
-            parts.append(f"  this file looks like the {detected!r} LeNet: load it as that (leave out --arch, "
-                         f"or pass --arch {detected})")
+            parts.append(
+                f"  this file looks like the {detected!r} LeNet: load it as that (leave out --arch, "
+                f"or pass --arch {detected})"
+            )
         raise CheckpointError("\n".join(parts))
 
 
@@ -450,13 +453,15 @@ def warn_if_not_finite(state: Mapping[str, Tensor], path: str | os.PathLike) -> 
         warnings.warn(
             f"{path}: {len(bad)} tensor(s) hold NaN or inf values ({', '.join(bad)}); the run that "
             "wrote it probably diverged. Train again with a lower base_lr.",
-            CheckpointWarning, stacklevel=3,
+            CheckpointWarning,
+            stacklevel=3,
         )
     return bad
 
 
-def read_weights(model: nn.Module, path: str | os.PathLike,
-                 map_location: str | torch.device | None = None) -> dict[str, Tensor]:
+def read_weights(
+    model: nn.Module, path: str | os.PathLike, map_location: str | torch.device | None = None
+) -> dict[str, Tensor]:
     """The state_dict in ``path``, checked to fit ``model`` (which is left unchanged)."""
     if map_location is None:
         map_location = next(model.parameters()).device
@@ -475,17 +480,13 @@ def load_weights(
     return model
 
 
-def load_model(
-    path: str | os.PathLike, arch: str | None = None, device: str | torch.device | None = None
-) -> nn.Module:
+def load_model(path: str | os.PathLike, arch: str | None = None, device: str | torch.device | None = None) -> nn.Module:
     """A ready model from a weight file; the architecture is recognised unless ``arch`` is given."""
-    from .data import pick_device
-
-    device = torch.device(device) if device is not None else pick_device()
+    device = pick_device(device=device)
     verify_shipped(path)
     state = extract_state_dict(safe_load(path, "cpu"))
     name = arch or detect_architecture(state)
-    kwargs = {"head": "rbf"} if name == "lenet5" and "output.centers" in state else {}
+    kwargs: dict[str, Any] = {"head": "rbf"} if name == "lenet5" and "output.centers" in state else {}
     model = build_model(name, **kwargs)
     check_fits(model, state)
     warn_if_not_finite(state, path)
@@ -502,25 +503,28 @@ def sha256_of(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def shipped_checksums(assets_dir: Path = ASSETS_DIR) -> dict[str, str]:
-    """File name -> SHA-256 from the table in ``assets/README.md`` (a `` `name` | `sha` `` row)."""
-    readme = assets_dir / "README.md"
+def shipped_checksums(assets_dir: Path | None = None) -> dict[str, str]:
+    """File name -> SHA-256 from the table in ``assets/README.md`` (a `` `name` | `sha` `` row).
+
+    ``assets_dir`` defaults to the shipped assets (:func:`lenet_course.paths.assets_dir`).
+    """
+    readme = (assets_dir or shipped_assets_dir()) / "README.md"
     if not readme.is_file():
         return {}
     rows = re.findall(r"`([^`]+)`\s*\|\s*`?([0-9a-f]{64})`?", readme.read_text())
     return {name: sha for name, sha in rows}
 
 
-def verify_shipped(path: str | os.PathLike, assets_dir: Path = ASSETS_DIR) -> None:
+def verify_shipped(path: str | os.PathLike, assets_dir: Path | None = None) -> None:
     """For a file inside ``assets/``: its SHA-256 must match the one in ``assets/README.md``."""
+    assets_dir = assets_dir or shipped_assets_dir()
     path = Path(path).resolve()
     if path.parent != assets_dir.resolve() or not path.is_file():
         return
     expected = shipped_checksums(assets_dir).get(path.name)
     if expected is None:
         raise CheckpointError(
-            f"{path.name} is in assets/ but has no SHA-256 in assets/README.md; add its row "
-            f"(sha256: {sha256_of(path)})"
+            f"{path.name} is in assets/ but has no SHA-256 in assets/README.md; add its row (sha256: {sha256_of(path)})"
         )
     actual = sha256_of(path)
     if actual != expected:
@@ -528,7 +532,3 @@ def verify_shipped(path: str | os.PathLike, assets_dir: Path = ASSETS_DIR) -> No
             f"{path} does not match the SHA-256 in assets/README.md (file {actual}, listed "
             f"{expected}): it was changed or damaged. Restore it with git checkout -- {path.name}"
         )
-
-
-def shipped_model_path(name: str = "tut2-model.pt") -> Path:
-    return ASSETS_DIR / name

@@ -33,9 +33,23 @@ EXIT_OK, EXIT_STOPPED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 128 + int(signal.SIGINT)
 
 #: The command-line flags that map one to one onto SolverConfig fields.
-_CONFIG_FLAGS = ("base_lr", "momentum", "weight_decay", "lr_policy", "gamma", "power", "stepsize",
-                 "max_iter", "test_interval", "display", "snapshot", "snapshot_prefix", "type",
-                 "random_seed", "train_batch_size")
+_CONFIG_FLAGS = (
+    "base_lr",
+    "momentum",
+    "weight_decay",
+    "lr_policy",
+    "gamma",
+    "power",
+    "stepsize",
+    "max_iter",
+    "test_interval",
+    "display",
+    "snapshot",
+    "snapshot_prefix",
+    "type",
+    "random_seed",
+    "train_batch_size",
+)
 
 
 class UsageError(ValueError):
@@ -67,9 +81,7 @@ def diverged_path(out: Path) -> Path:
 def check_output_file(out: Path, force: bool) -> None:
     """Refuse, before training, an ``--out`` that is a folder, exists (without ``--force``) or cannot be written."""
     if out.is_dir():
-        raise UsageError(
-            f"--out {out} is a folder, not a file; give a file name, e.g. --out {out / 'tut2-model.pt'}"
-        )
+        raise UsageError(f"--out {out} is a folder, not a file; give a file name, e.g. --out {out / 'tut2-model.pt'}")
     if (out.exists() or out.is_symlink()) and not force:
         raise UsageError(
             f"--out {out} already exists; nothing was trained. Pass --force to overwrite it, or "
@@ -107,8 +119,7 @@ def check_folder_writable(folder: Path, what: str) -> None:
 def config_from_args(args: argparse.Namespace) -> SolverConfig:
     """The solver file (or the LeNet recipe), with the flags given on the command line applied."""
     cfg = SolverConfig.from_prototxt(args.solver) if args.solver else SolverConfig()
-    changes: dict[str, Any] = {name: getattr(args, name) for name in _CONFIG_FLAGS
-                               if getattr(args, name) is not None}
+    changes: dict[str, Any] = {name: getattr(args, name) for name in _CONFIG_FLAGS if getattr(args, name) is not None}
     if args.stepvalue:
         changes["stepvalue"] = tuple(args.stepvalue)
     if args.cpu:
@@ -169,8 +180,9 @@ class CaffeSignals:
         self.interrupted = True
         self.solver.request_stop("interrupted")
         # os.write, not print: a handler may run in the middle of another write to the same stream.
-        os.write(2, b"\nCtrl-C: stopping after this iteration and writing a snapshot "
-                    b"(press Ctrl-C again to abort at once)\n")
+        os.write(
+            2, b"\nCtrl-C: stopping after this iteration and writing a snapshot (press Ctrl-C again to abort at once)\n"
+        )
 
     def _on_sighup(self, signum, frame) -> None:
         self.solver.request_snapshot()
@@ -196,8 +208,9 @@ class _RunEvents:
 
 # ---- the commands ----------------------------------------------------------------------------
 def _train(args: argparse.Namespace) -> int:
-    from .models import build_model, count_parameters
-    from .solver import Solver, resolve_seed, seed_everything
+    from .models import count_parameters
+    from .runtime import resolve_seed
+    from .solver import Solver
 
     cfg = config_from_args(args)
     check_output_file(args.out, args.force)
@@ -206,16 +219,19 @@ def _train(args: argparse.Namespace) -> int:
 
     seed, from_clock = resolve_seed(cfg.random_seed)
     if from_clock:  # one seed for the model's initialisation and the solver, printed so it can be repeated
-        print(f"random_seed {cfg.random_seed}: seeded from the clock with {seed} "
-              f"(pass --seed {seed} to repeat this run)")
+        print(
+            f"random_seed {cfg.random_seed}: seeded from the clock with {seed} (pass --seed {seed} to repeat this run)"
+        )
         cfg = cfg.replace(random_seed=seed)
-    seed_everything(seed)
-    model = build_model(args.model)
+    events = _RunEvents()
+    # The solver builds the model from cfg.random_seed: weights, batch order and augmentation
+    # all follow from the config, and the process's random stream is never reseeded.
+    solver = Solver(
+        args.model, cfg, root=args.data_dir, augment=args.augment, progress=not args.no_progress, callbacks=[events]
+    )
+    model = solver.model
     print(f"model {args.model}: {type(model).__name__}, {count_parameters(model):,} parameters")
     print("solver: " + ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(cfg).items() if v not in (None, ())))
-    events = _RunEvents()
-    solver = Solver(model, cfg, root=args.data_dir, augment=args.augment, progress=not args.no_progress,
-                    callbacks=[events])
     if args.resume:
         solver.restore(args.resume)  # the solver logs the fields that changed since the snapshot
         print(f"resumed from {args.resume} at iteration {solver.iter}")
@@ -224,11 +240,14 @@ def _train(args: argparse.Namespace) -> int:
     with CaffeSignals(solver) as signals:
         history = solver.solve()
     elapsed = time.perf_counter() - started
-    print(f"trained {solver.trained_this_run} iterations in {elapsed:.1f} s on {solver.device} "
-          f"(now at iteration {solver.iter})")
-    reason = events.stop.reason if events.stop is not None else "finished"
-    if reason == "diverged":
-        return _keep_diverged(args, solver, events.stop.message or history.stop_reason)
+    print(
+        f"trained {solver.trained_this_run} iterations in {elapsed:.1f} s on {solver.device} "
+        f"(now at iteration {solver.iter})"
+    )
+    stop = events.stop
+    reason = stop.reason if stop is not None else "finished"
+    if stop is not None and reason == "diverged":
+        return _keep_diverged(args, solver, stop.message or history.stop_reason)
     if signals.interrupted or reason != "finished":
         return _report_interrupted(args, solver, events)
     return _save_and_evaluate(args, solver)
@@ -239,8 +258,10 @@ def _keep_diverged(args: argparse.Namespace, solver, message: str) -> int:
     from .checkpoints import save_weights
 
     kept = save_weights(solver.model, diverged_path(args.out))
-    print(f"{PROG}: {message}\nNothing was written to {args.out}; the diverged weights are in "
-          f"{kept} for inspection.", file=sys.stderr)
+    print(
+        f"{PROG}: {message}\nNothing was written to {args.out}; the diverged weights are in {kept} for inspection.",
+        file=sys.stderr,
+    )
     return EXIT_STOPPED
 
 
@@ -266,13 +287,19 @@ def _report_interrupted(args: argparse.Namespace, solver, events: _RunEvents) ->
     state_path = stop.state_path if stop is not None else None
     if state_path is not None:
         weights = f"{snap.weights_path} and " if snap is not None and snap.state_path == state_path else ""
-        print(f"{PROG}: interrupted at iteration {solver.iter}; snapshot written to {weights}{state_path}; "
-              f"nothing was written to {args.out}.\nTo continue, run:\n  "
-              f"{resume_command(args.prog, args.argv, state_path)}", file=sys.stderr)
+        print(
+            f"{PROG}: interrupted at iteration {solver.iter}; snapshot written to {weights}{state_path}; "
+            f"nothing was written to {args.out}.\nTo continue, run:\n  "
+            f"{resume_command(args.prog, args.argv, state_path)}",
+            file=sys.stderr,
+        )
     else:
-        print(f"{PROG}: interrupted at iteration {solver.iter}; no snapshot was written "
-              f"(snapshot_after_train is off), so this run cannot be resumed; nothing was written to "
-              f"{args.out}.", file=sys.stderr)
+        print(
+            f"{PROG}: interrupted at iteration {solver.iter}; no snapshot was written "
+            f"(snapshot_after_train is off), so this run cannot be resumed; nothing was written to "
+            f"{args.out}.",
+            file=sys.stderr,
+        )
     return EXIT_INTERRUPTED
 
 
@@ -295,8 +322,10 @@ def _info(args: argparse.Namespace) -> int:
     from .models import architecture_name, count_parameters, format_summary, summary
 
     model = load_model(args.model_file, arch=args.arch, device="cpu")
-    print(f"{args.model_file}: architecture {architecture_name(model)!r} ({type(model).__name__}), "
-          f"{count_parameters(model):,} parameters")
+    print(
+        f"{args.model_file}: architecture {architecture_name(model)!r} ({type(model).__name__}), "
+        f"{count_parameters(model):,} parameters"
+    )
     print(format_summary(summary(model)))
     return EXIT_OK
 
@@ -315,12 +344,17 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a LeNet (defaults: the Caffe LeNet recipe)")
     train.add_argument("--solver", type=_nonempty_path, help="a Caffe solver.prototxt to read")
     train.add_argument("--model", choices=("caffe", "tut", "lenet5"), default="caffe")
-    train.add_argument("--out", type=_nonempty_path, default=Path("tut2-model.pt"),
-                       help="final weights file, relative to the current folder (default: tut2-model.pt)")
+    train.add_argument(
+        "--out",
+        type=_nonempty_path,
+        default=Path("tut2-model.pt"),
+        help="final weights file, relative to the current folder (default: tut2-model.pt)",
+    )
     train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     train.add_argument("--resume", type=_nonempty_path, help="a .solverstate.pt snapshot to continue from")
-    train.add_argument("--augment", action="store_true",
-                       help="RandomRotation(5) + RandomCrop(28, padding=2) through a DataLoader")
+    train.add_argument(
+        "--augment", action="store_true", help="RandomRotation(5) + RandomCrop(28, padding=2) through a DataLoader"
+    )
     train.add_argument("--base-lr", dest="base_lr", type=float)
     train.add_argument("--momentum", type=float)
     train.add_argument("--weight-decay", dest="weight_decay", type=float)
@@ -333,8 +367,11 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     train.add_argument("--test-interval", dest="test_interval", type=int)
     train.add_argument("--display", type=int)
     train.add_argument("--snapshot", type=int)
-    train.add_argument("--snapshot-prefix", dest="snapshot_prefix",
-                       help="snapshot file prefix, relative to the current folder (default: snapshots/lenet)")
+    train.add_argument(
+        "--snapshot-prefix",
+        dest="snapshot_prefix",
+        help="snapshot file prefix, relative to the current folder (default: snapshots/lenet)",
+    )
     train.add_argument("--type", choices=SOLVER_TYPES, help="SGD is Caffe's update")
     train.add_argument("--seed", dest="random_seed", type=int)
     train.add_argument("--batch-size", dest="train_batch_size", type=int)
@@ -372,8 +409,10 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 def _os_error_message(err: OSError) -> str:
     where = f"{err.filename}: " if err.filename else ""
-    return (f"{where}{err.strerror or err}; check the path and its permissions, free some disk space, "
-            "or choose another folder")
+    return (
+        f"{where}{err.strerror or err}; check the path and its permissions, free some disk space, "
+        "or choose another folder"
+    )
 
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
@@ -392,8 +431,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
             print(f"{PROG}: error: {_os_error_message(err)}", file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:
-            print(f"\n{PROG}: aborted by Ctrl-C; the last snapshot written (if any) is intact.",
-                  file=sys.stderr)
+            print(f"\n{PROG}: aborted by Ctrl-C; the last snapshot written (if any) is intact.", file=sys.stderr)
             return EXIT_INTERRUPTED
 
 

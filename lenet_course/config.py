@@ -22,9 +22,11 @@ import numbers
 import re
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from types import FrameType
+from typing import Any, TypeVar
 
 from .schedules import SCHEDULE_PARAMS, ScheduleError, get_policy, ignored_params, validate_policy
 
@@ -34,8 +36,12 @@ SOLVER_MODES: tuple[str, ...] = ("CPU", "GPU")
 SOLVER_TYPES: tuple[str, ...] = ("SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "TorchSGD")
 #: Caffe's deprecated ``solver_type`` enum, by name and by number, mapped onto ``type``.
 OLD_SOLVER_TYPES: dict[str, str] = {
-    "SGD": "SGD", "NESTEROV": "Nesterov", "ADAGRAD": "AdaGrad",
-    "RMSPROP": "RMSProp", "ADADELTA": "AdaDelta", "ADAM": "Adam",
+    "SGD": "SGD",
+    "NESTEROV": "Nesterov",
+    "ADAGRAD": "AdaGrad",
+    "RMSPROP": "RMSProp",
+    "ADADELTA": "AdaDelta",
+    "ADAM": "Adam",
 }
 REGULARIZATION_TYPES: tuple[str, ...] = ("L1", "L2")
 #: The types whose update has no momentum term: Caffe refuses a non-zero momentum for them.
@@ -47,6 +53,7 @@ _RECIPE_INV = {"gamma": 0.0001, "power": 0.75}
 _INT64 = (-(2**63), 2**63 - 1)
 #: A solver.prototxt is a few kilobytes; anything this large is some other file.
 _MAX_PROTOTXT_BYTES = 4 * 1024 * 1024
+_T = TypeVar("_T")
 
 
 class ConfigError(ValueError):
@@ -55,6 +62,18 @@ class ConfigError(ValueError):
 
 class ConfigWarning(UserWarning):
     """A solver field was accepted but ignored (unused by the lr policy, or no meaning here)."""
+
+
+def required(value: _T | None, name: str) -> _T:
+    """``value`` for a field that a valid SolverConfig always has set; ConfigError if it is None.
+
+    ``momentum`` (and gamma/power/stepsize where the lr policy reads them) are typed Optional because
+    None means "not given" when a config is built; ``__post_init__`` fills or rejects them. Code
+    that relies on that uses ``required(cfg.momentum, "momentum")`` to get a plain float.
+    """
+    if value is None:
+        raise ConfigError(f"{name} is not set; give {name} a value")
+    return value
 
 
 @dataclass(frozen=True)
@@ -117,7 +136,7 @@ class SolverConfig:
         _check_values(self)
 
     # ---- copies ------------------------------------------------------------------------
-    def replace(self, **changes: Any) -> "SolverConfig":
+    def replace(self, **changes: Any) -> SolverConfig:
         """A copy with some fields changed (validated again).
 
         Changing ``lr_policy`` drops the old policy's parameters unless they are passed again;
@@ -135,7 +154,7 @@ class SolverConfig:
             changes.setdefault("momentum", None)
         return dataclasses.replace(self, **changes)
 
-    def with_policy(self, lr_policy: str, **params: Any) -> "SolverConfig":
+    def with_policy(self, lr_policy: str, **params: Any) -> SolverConfig:
         """A copy switched to ``lr_policy`` with exactly the schedule parameters in ``params``.
 
         Unlike :meth:`replace`, parameters not passed are cleared even when the policy stays the
@@ -145,7 +164,7 @@ class SolverConfig:
         cleared.update(params)
         return self.replace(lr_policy=lr_policy, **cleared)
 
-    def changes_from(self, other: "SolverConfig") -> dict[str, tuple[Any, Any]]:
+    def changes_from(self, other: SolverConfig) -> dict[str, tuple[Any, Any]]:
         """``{field: (other's value, self's value)}`` for every field that differs."""
         if not isinstance(other, SolverConfig):
             raise ConfigError(f"changes_from needs a SolverConfig, got {type(other).__name__}")
@@ -157,7 +176,7 @@ class SolverConfig:
 
     # ---- Caffe's defaults and files ------------------------------------------------------
     @classmethod
-    def caffe_defaults(cls, **fields: Any) -> "SolverConfig":
+    def caffe_defaults(cls, **fields: Any) -> SolverConfig:
         """Caffe's ``SolverParameter`` defaults (what a solver.prototxt gets for a field it omits).
 
         Caffe has no default ``lr_policy`` (a file without one stops at the first iteration with
@@ -168,7 +187,7 @@ class SolverConfig:
         return cls(**{**CAFFE_DEFAULTS, **fields})
 
     @classmethod
-    def from_prototxt(cls, source: str | bytes | Path) -> "SolverConfig":
+    def from_prototxt(cls, source: str | bytes | Path) -> SolverConfig:
         """Read a Caffe solver.prototxt, given as a path or as its text.
 
         Missing fields take Caffe's defaults; fields with no meaning here (net, test_state,
@@ -196,7 +215,7 @@ class SolverConfig:
         train_batch_size and test_batch_size are this course's extension (Caffe reads them
         from the net file).
         """
-        lines = []
+        lines: list[str] = []
         for name in _FIELD_NAMES:
             value = getattr(self, name)
             if value is None:
@@ -218,14 +237,35 @@ _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(SolverC
 
 #: How each field is checked and parsed: float, int, bool, str, mode (CPU/GPU), steps.
 _FIELD_KIND: dict[str, str] = {
-    "net": "str", "base_lr": "float", "momentum": "float", "weight_decay": "float",
-    "regularization_type": "str", "lr_policy": "str", "gamma": "float", "power": "float",
-    "stepsize": "int", "stepvalue": "steps", "max_iter": "int", "iter_size": "int",
-    "clip_gradients": "float", "test_iter": "int", "test_interval": "int",
-    "test_initialization": "bool", "test_compute_loss": "bool", "display": "int",
-    "average_loss": "int", "snapshot": "int", "snapshot_prefix": "str",
-    "snapshot_after_train": "bool", "solver_mode": "mode", "type": "str", "momentum2": "float",
-    "rms_decay": "float", "delta": "float", "random_seed": "int", "train_batch_size": "int",
+    "net": "str",
+    "base_lr": "float",
+    "momentum": "float",
+    "weight_decay": "float",
+    "regularization_type": "str",
+    "lr_policy": "str",
+    "gamma": "float",
+    "power": "float",
+    "stepsize": "int",
+    "stepvalue": "steps",
+    "max_iter": "int",
+    "iter_size": "int",
+    "clip_gradients": "float",
+    "test_iter": "int",
+    "test_interval": "int",
+    "test_initialization": "bool",
+    "test_compute_loss": "bool",
+    "display": "int",
+    "average_loss": "int",
+    "snapshot": "int",
+    "snapshot_prefix": "str",
+    "snapshot_after_train": "bool",
+    "solver_mode": "mode",
+    "type": "str",
+    "momentum2": "float",
+    "rms_decay": "float",
+    "delta": "float",
+    "random_seed": "int",
+    "train_batch_size": "int",
     "test_batch_size": "int",
 }
 assert set(_FIELD_KIND) == set(_FIELD_NAMES)
@@ -234,12 +274,32 @@ _OPTIONAL = {"net", "momentum", "gamma", "power", "stepsize", "solver_mode"}
 
 #: SolverParameter's defaults (caffe.proto), for every field a solver file may leave out.
 CAFFE_DEFAULTS: dict[str, Any] = {
-    "net": None, "base_lr": 0.0, "momentum": 0.0, "weight_decay": 0.0,
-    "regularization_type": "L2", "lr_policy": "fixed", "gamma": None, "power": None,
-    "stepsize": None, "stepvalue": (), "max_iter": 0, "iter_size": 1, "clip_gradients": -1.0,
-    "test_iter": 0, "test_interval": 0, "test_initialization": True, "test_compute_loss": False,
-    "display": 0, "average_loss": 1, "snapshot": 0, "snapshot_after_train": True,
-    "solver_mode": None, "type": "SGD", "momentum2": 0.999, "rms_decay": 0.99, "delta": 1e-8,
+    "net": None,
+    "base_lr": 0.0,
+    "momentum": 0.0,
+    "weight_decay": 0.0,
+    "regularization_type": "L2",
+    "lr_policy": "fixed",
+    "gamma": None,
+    "power": None,
+    "stepsize": None,
+    "stepvalue": (),
+    "max_iter": 0,
+    "iter_size": 1,
+    "clip_gradients": -1.0,
+    "test_iter": 0,
+    "test_interval": 0,
+    "test_initialization": True,
+    "test_compute_loss": False,
+    "display": 0,
+    "average_loss": 1,
+    "snapshot": 0,
+    "snapshot_after_train": True,
+    "solver_mode": None,
+    "type": "SGD",
+    "momentum2": 0.999,
+    "rms_decay": 0.99,
+    "delta": 1e-8,
     "random_seed": -1,
 }
 
@@ -339,7 +399,8 @@ def _fill_recipe_defaults(cfg: SolverConfig) -> None:
 
 
 def _check_values(cfg: SolverConfig) -> None:
-    _require(cfg.momentum >= 0, "momentum", cfg.momentum, ">= 0")
+    momentum = required(cfg.momentum, "momentum")
+    _require(momentum >= 0, "momentum", momentum, ">= 0")
     _require(cfg.weight_decay >= 0, "weight_decay", cfg.weight_decay, ">= 0")
     _require(0 <= cfg.momentum2 < 1, "momentum2", cfg.momentum2, "in [0, 1)")
     _require(0 <= cfg.rms_decay < 1, "rms_decay", cfg.rms_decay, "in [0, 1) (as Caffe checks)")
@@ -354,22 +415,25 @@ def _check_values(cfg: SolverConfig) -> None:
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise ConfigError(f"unknown solver type {_show(cfg.type)}{hint}; valid types are: {', '.join(SOLVER_TYPES)}")
     if cfg.regularization_type not in REGULARIZATION_TYPES:
-        raise ConfigError(f"regularization_type must be \"L1\" or \"L2\" (as in Caffe), got {_show(cfg.regularization_type)}")
+        raise ConfigError(
+            f'regularization_type must be "L1" or "L2" (as in Caffe), got {_show(cfg.regularization_type)}'
+        )
     _check_type_combinations(cfg)
 
 
 def _check_type_combinations(cfg: SolverConfig) -> None:
     if cfg.type in _NO_MOMENTUM_TYPES and cfg.momentum != 0:
         raise ConfigError(
-            f"momentum cannot be used with {cfg.type} (Caffe refuses it too); set momentum=0, "
-            f"got {cfg.momentum!r}"
+            f"momentum cannot be used with {cfg.type} (Caffe refuses it too); set momentum=0, got {cfg.momentum!r}"
         )
-    if cfg.type == "Adam" and cfg.momentum >= 1:
-        raise ConfigError(f"Adam's momentum (beta1) must be < 1 (its bias correction divides by 1 - momentum^t), got {cfg.momentum!r}")
+    if cfg.type == "Adam" and required(cfg.momentum, "momentum") >= 1:
+        raise ConfigError(
+            f"Adam's momentum (beta1) must be < 1 (its bias correction divides by 1 - momentum^t), got {cfg.momentum!r}"
+        )
     if cfg.type == "TorchSGD" and cfg.regularization_type != "L2":
         raise ConfigError(
-            "TorchSGD (torch.optim.SGD) supports only L2 weight decay; use type \"SGD\" (Caffe's update) "
-            "for regularization_type \"L1\""
+            'TorchSGD (torch.optim.SGD) supports only L2 weight decay; use type "SGD" (Caffe\'s update) '
+            'for regularization_type "L1"'
         )
 
 
@@ -386,17 +450,21 @@ def _show(value: Any, limit: int = 60) -> str:
 
 def _stacklevel_outside_this_module() -> int:
     """The warnings stacklevel of the first caller outside config.py and dataclasses' __init__."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and (frame.f_code.co_filename in (__file__, "<string>")
-                                 or frame.f_code.co_filename == dataclasses.__file__):
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
+    while frame is not None and (
+        frame.f_code.co_filename in (__file__, "<string>") or frame.f_code.co_filename == dataclasses.__file__
+    ):
         frame, level = frame.f_back, level + 1
     return level
 
 
 def _unknown_field_message(name: str) -> str:
     near = difflib.get_close_matches(name, list(_FIELD_NAMES) + list(_NOT_APPLICABLE), n=2, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else (
-        "; see SolverConfig's fields (Caffe's SolverParameter names)"
+    hint = (
+        f"; did you mean {' or '.join(repr(n) for n in near)}?"
+        if near
+        else ("; see SolverConfig's fields (Caffe's SolverParameter names)")
     )
     return f"unknown solver field {_show(name)}{hint}"
 
@@ -424,7 +492,7 @@ _NOT_APPLICABLE: dict[str, str] = {
 #: SolverParameter fields with a meaning we cannot honour: refused with the reason.
 _REFUSED: dict[str, str] = {
     "weights": "it starts training from Caffe .caffemodel weights, which this course cannot read; "
-               "remove the line and load a .pt file into the model instead",
+    "remove the line and load a .pt file into the model instead",
 }
 #: Fields that may be given more than once.
 _REPEATED = {"stepvalue", "test_iter", "test_state", "test_net", "test_net_param", "weights"}
@@ -479,6 +547,7 @@ class _Parser:
                     f"line {line}: unexpected character {_show(text[pos])} in {_show(_line_at(text, pos))}"
                 )
             kind = m.lastgroup
+            assert kind is not None, "every alternative of _TOKEN is a named group"
             if kind == "nl":
                 line += 1
             elif kind == "open_string":
@@ -501,12 +570,14 @@ class _Parser:
     def parse(self) -> list[tuple[str, Any, int]]:
         entries = self._entries(closing=None)
         if not entries:
-            raise ConfigError("no solver fields (the text is empty or only comments); "
-                              "a solver needs at least lr_policy, e.g. lr_policy: \"fixed\"")
+            raise ConfigError(
+                "no solver fields (the text is empty or only comments); "
+                'a solver needs at least lr_policy, e.g. lr_policy: "fixed"'
+            )
         return entries
 
     def _entries(self, closing: str | None) -> list[tuple[str, Any, int]]:
-        entries = []
+        entries: list[tuple[str, Any, int]] = []
         while True:
             token = self._peek()
             if token is None:
@@ -562,7 +633,7 @@ class _Parser:
 def _line_at(text: str, pos: int) -> str:
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
-    return text[start: end if end >= 0 else len(text)]
+    return text[start : end if end >= 0 else len(text)]
 
 
 def _interpret(entries: list[tuple[str, Any, int]], path: Path | None) -> tuple[dict[str, Any], list[str]]:
@@ -602,8 +673,11 @@ def _interpret(entries: list[tuple[str, Any, int]], path: Path | None) -> tuple[
     notes[:0] = _check_schedule(values)
     if not_applicable:
         unique = list(dict.fromkeys(not_applicable))
-        notes.insert(0, "not used in this course, ignored: " + ", ".join(
-            f"{n} ({_NOT_APPLICABLE[n]})" if n in _NOT_APPLICABLE else n for n in unique))
+        notes.insert(
+            0,
+            "not used in this course, ignored: "
+            + ", ".join(f"{n} ({_NOT_APPLICABLE[n]})" if n in _NOT_APPLICABLE else n for n in unique),
+        )
     if "net" in values:
         notes.insert(0, f"net {values['net']!r} is kept for the record only: the model is built in Python")
     defaults = dict(CAFFE_DEFAULTS)
@@ -612,8 +686,9 @@ def _interpret(entries: list[tuple[str, Any, int]], path: Path | None) -> tuple[
     return {**defaults, **values}, notes
 
 
-def _merge_repeated(values: dict[str, Any], repeated: dict[str, list[tuple[Any, int]]],
-                    not_applicable: list[str]) -> list[str]:
+def _merge_repeated(
+    values: dict[str, Any], repeated: dict[str, list[tuple[Any, int]]], not_applicable: list[str]
+) -> list[str]:
     notes: list[str] = []
     if "stepvalue" in repeated:
         values["stepvalue"] = tuple(_parse_scalar("stepvalue", "int", v) for v, _ in repeated["stepvalue"])
@@ -628,8 +703,10 @@ def _merge_repeated(values: dict[str, Any], repeated: dict[str, list[tuple[Any, 
         for i, count in enumerate(iters):
             if i != chosen:
                 stage = f" (stage {', '.join(stages[i])})" if i < len(stages) and stages[i] else ""
-                notes.append(f"test net #{i}{stage} with test_iter {count} is not run: "
-                             "the course tests on the MNIST test set only")
+                notes.append(
+                    f"test net #{i}{stage} with test_iter {count} is not run: "
+                    "the course tests on the MNIST test set only"
+                )
     return notes
 
 
@@ -662,7 +739,7 @@ def _check_schedule(values: dict[str, Any]) -> list[str]:
     if "lr_policy" not in values:
         raise ConfigError(
             "no lr_policy: Caffe has no default for it (it stops with 'Unknown learning rate policy'); "
-            "add one, e.g. lr_policy: \"fixed\""
+            'add one, e.g. lr_policy: "fixed"'
         )
     try:
         policy = get_policy(values["lr_policy"])
@@ -676,7 +753,7 @@ def _check_schedule(values: dict[str, Any]) -> list[str]:
             del values[name]
     for spec in policy.params:
         if spec.name not in values:
-            example = spec.typical if spec.kind != "steps" else spec.typical[0]
+            example = spec.typical[0] if isinstance(spec.typical, tuple) else spec.typical
             raise ConfigError(
                 f"lr_policy {policy.name!r} needs {spec.name} ({spec.meaning}), and the file has none "
                 f"(Caffe would silently use 0); add e.g. {spec.name}: {example}"
@@ -692,7 +769,7 @@ def _parse_old_solver_type(value: _Scalar, line: int) -> str:
     if key not in OLD_SOLVER_TYPES:
         raise ConfigError(
             f"line {line}: unknown solver_type {_show(value.text)}; Caffe's old enum has "
-            f"{', '.join(OLD_SOLVER_TYPES)} (or write type: \"Adam\" etc.)"
+            f'{", ".join(OLD_SOLVER_TYPES)} (or write type: "Adam" etc.)'
         )
     return OLD_SOLVER_TYPES[key]
 
@@ -712,8 +789,9 @@ def _parse_scalar(name: str, kind: str, value: _Scalar) -> Any:
             raise ConfigError(f"{where}: solver_mode is CPU or GPU, got {_show(text)}")
         return mode
     if value.quoted:
-        raise ConfigError(f"{where}: {name} takes a {'number' if kind != 'bool' else 'true or false'}, "
-                          f"got the string {_show(text)}")
+        raise ConfigError(
+            f"{where}: {name} takes a {'number' if kind != 'bool' else 'true or false'}, got the string {_show(text)}"
+        )
     if kind == "bool":
         if text in ("true", "True", "t", "1"):
             return True
@@ -767,8 +845,9 @@ def _read_bytes(path: Path) -> bytes:
             raise ConfigError(f"no solver.prototxt at {path}")
         size = path.stat().st_size
         if size > _MAX_PROTOTXT_BYTES:
-            raise ConfigError(f"{path} is {size / 2**20:.0f} MB: far too large for a solver.prototxt "
-                              "(a weights or solverstate file?)")
+            raise ConfigError(
+                f"{path} is {size / 2**20:.0f} MB: far too large for a solver.prototxt (a weights or solverstate file?)"
+            )
         return path.read_bytes()
     except PermissionError:
         raise ConfigError(f"cannot read {path}: permission denied; check the file's permissions") from None

@@ -1,12 +1,28 @@
-"""MNIST for the course: where it lives, checking it, and two ways to feed it to a model.
+"""MNIST for the course: checking it, its splits, and two ways to feed it to a model.
+
+Where MNIST lives is :func:`lenet_course.paths.data_root`. The splits, by name:
+
+- ``"train"``: all 60,000 training images, what Caffe's LeNet example trained on and what the
+  shipped ``tut2-model.pt`` and the lessons' figures use (Caffe's recipe, unchanged);
+- ``"fit"`` and ``"val"``: the same 60,000 cut in two, the first 55,000 to fit a model and the
+  last 5,000 (images 55,000 to 59,999) to choose settings with, so that the test split is kept
+  for final figures only. A fixed slice, the same for everyone and reproducible with
+  ``images[55_000:]``; ``"fit"`` starts where ``"train"`` does, so a short run on the first
+  ``limit`` images reads the same digits from either. Each digit's share of ``"val"`` is within
+  one percentage point of its share of the 60,000 (``tests/test_data.py`` checks it);
+- ``"test"``: the 10,000 test images (``t10k``), in file order.
 
 - :class:`TensorBatches`: the whole split as one uint8 tensor on the device; each batch is sliced
   and scaled on the fly. No per-sample Python, so it is the fast path the solver uses.
 - :class:`LoaderBatches`: a torch ``DataLoader`` over torchvision's ``MNIST``, for per-sample
   augmentation (the tutorial's ``RandomRotation(5)`` + ``RandomCrop(28, padding=2)``).
 
-Both share one interface: ``next_batch()`` for training (a seeded shuffle per epoch that restarts
-where a snapshot left it), ``iter_epoch()`` for evaluation in file order, and ``state_dict()``.
+Both share one interface (:class:`BatchSource`): ``next_batch()`` for training (a seeded shuffle
+per epoch that restarts where a snapshot left it), ``iter_epoch()`` for evaluation in file order,
+``state_dict()``, ``rewind()`` and ``size``. Their randomness (the order of each epoch and, for
+``LoaderBatches``, each augmentation) comes from their ``seed`` alone, never from torch's global
+stream, which they leave untouched. :func:`evaluation_batches` is the one
+constructor of a split read in file order for scoring.
 """
 
 from __future__ import annotations
@@ -22,7 +38,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-ENV_VAR = "LENET_COURSE_DATA"
+from .paths import DATA_ENV_VAR, data_root
+from .runtime import pick_device, seeded
+
 MEAN, STD = 0.1307, 0.3081
 CAFFE_SCALE = 0.00390625  # 1/256, Caffe's transform_param { scale: 0.00390625 }
 SCALES = ("caffe", "meanstd")
@@ -34,9 +52,16 @@ MNIST_FILES: dict[str, str] = {
     "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
-SPLIT_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+_TRAIN_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+_TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+#: The first training image that belongs to the validation split (see the module docstring).
+VAL_START = 55_000
+#: Each split: (its files, the slice of them it holds).
+SPLITS: dict[str, tuple[tuple[str, str], slice]] = {
+    "train": (_TRAIN_FILES, slice(0, 60_000)),
+    "fit": (_TRAIN_FILES, slice(0, VAL_START)),
+    "val": (_TRAIN_FILES, slice(VAL_START, 60_000)),
+    "test": (_TEST_FILES, slice(0, 10_000)),
 }
 
 
@@ -60,22 +85,13 @@ class MNISTBatchSizeError(MNISTError):
     """A batch size that a split cannot supply (zero, negative, or more samples than it holds)."""
 
 
-def repo_root() -> Path:
-    """The course checkout: the folder holding ``lenet_course/``, ``notebooks/`` and ``assets/``."""
-    return Path(__file__).resolve().parent.parent
-
-
-def data_root(root: str | os.PathLike | None = None) -> Path:
-    """Where MNIST lives: ``root`` if given, else ``$LENET_COURSE_DATA``, else ``data/`` in the repo.
-
-    The layout below it is torchvision's: ``<root>/MNIST/raw/<four files>``.
-    """
-    if root is not None:
-        return Path(root).expanduser().resolve()
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser().resolve()
-    return repo_root() / "data"
+def check_split(split: str) -> None:
+    """Refuse a split name that is not one of :data:`SPLITS`, naming the valid ones."""
+    if split not in SPLITS:
+        raise MNISTError(
+            f"unknown MNIST split {split!r}; use one of {', '.join(map(repr, SPLITS))} (train = all 60,000 "
+            f"training images, fit + val = the same cut 55,000 / 5,000, test = the 10,000 test images)"
+        )
 
 
 def raw_folder(root: str | os.PathLike | None = None) -> Path:
@@ -117,7 +133,7 @@ def _is_file(path: Path) -> bool:
 def _unreadable_message(path: Path) -> str:
     return (
         f"cannot read the MNIST file {path}: permission denied. Give your user read access "
-        f"(e.g. chmod a+r {path}), or point {ENV_VAR} (or --data-dir) at a copy you can read."
+        f"(e.g. chmod a+r {path}), or point {DATA_ENV_VAR} (or --data-dir) at a copy you can read."
     )
 
 
@@ -134,8 +150,8 @@ def _missing_message(raw: Path, missing: list[str], why: str) -> str:
         f"MNIST not found in {raw} ({why}).\n"
         f"Missing: {', '.join(missing)}.\n"
         f"Put the four uncompressed files there ({', '.join(MNIST_FILES)}), or set the "
-        f"environment variable {ENV_VAR} to a folder that holds MNIST/raw/ with them "
-        f"(e.g. export {ENV_VAR}=/path/to/data), or pass root=... explicitly."
+        f"environment variable {DATA_ENV_VAR} to a folder that holds MNIST/raw/ with them "
+        f"(e.g. export {DATA_ENV_VAR}=/path/to/data), or pass root=... explicitly."
     )
 
 
@@ -173,13 +189,13 @@ def _read_idx(path: Path) -> np.ndarray:
 def load_mnist(
     split: str = "train", root: str | os.PathLike | None = None, download: bool = True
 ) -> tuple[Tensor, Tensor]:
-    """One split as ``(images uint8 [N, 28, 28], labels int64 [N])`` on the CPU."""
-    if split not in SPLIT_FILES:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    """One split (``"train"``, ``"fit"``, ``"val"`` or ``"test"``, see the module docstring) as
+    ``(images uint8 [N, 28, 28], labels int64 [N])`` on the CPU."""
+    check_split(split)
     raw = ensure_mnist(root, download) / "MNIST" / "raw"
-    images_file, labels_file = SPLIT_FILES[split]
-    images = torch.from_numpy(_read_idx(raw / images_file).copy())
-    labels = torch.from_numpy(_read_idx(raw / labels_file).astype(np.int64))
+    (images_file, labels_file), part = SPLITS[split]
+    images = torch.from_numpy(_read_idx(raw / images_file)[part].copy())
+    labels = torch.from_numpy(_read_idx(raw / labels_file)[part].astype(np.int64))
     return images, labels
 
 
@@ -208,33 +224,29 @@ def unscale_images(x: Tensor, scale: str) -> Tensor:
     raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
 
 
-def pick_device(solver_mode: str | None = None) -> torch.device:
-    """cuda when available, else cpu; Caffe's solver_mode 'CPU' forces the cpu."""
-    if solver_mode == "CPU":
-        return torch.device("cpu")
-    if solver_mode == "GPU" and not torch.cuda.is_available():
-        import warnings
-
-        warnings.warn("solver_mode GPU asked for, but no CUDA device is available: using the CPU", stacklevel=2)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 class BatchSource(Protocol):
     """What the solver needs from a data source."""
 
     batch_size: int
     scale: str
+    size: int  # samples held
 
     def next_batch(self) -> tuple[Tensor, Tensor]: ...
     def iter_epoch(self, batch_size: int | None = None) -> Iterator[tuple[Tensor, Tensor]]: ...
     def state_dict(self) -> dict: ...
     def load_state_dict(self, state: dict) -> None: ...
+    def rewind(self) -> None: ...
     def __len__(self) -> int: ...
 
 
+def _epoch_seed(seed: int, epoch: int) -> int:
+    """The seed of one epoch's draws: a function of (seed, epoch) alone, so resuming mid-run is exact."""
+    return (seed * 100_003 + epoch) % 2**64
+
+
 def _epoch_generator(seed: int, epoch: int) -> torch.Generator:
-    """A generator that depends on (seed, epoch) alone, so resuming mid-run is exact."""
-    return torch.Generator().manual_seed(seed * 100_003 + epoch)
+    """A generator that depends on (seed, epoch) alone."""
+    return torch.Generator().manual_seed(_epoch_seed(seed, epoch))
 
 
 def _epoch_order(n: int, seed: int, epoch: int, shuffle: bool) -> Tensor:
@@ -253,8 +265,9 @@ class _EpochCursor:
 
     size: int  # samples in the split
 
-    def _setup(self, *, scale: str, batch_size: int, shuffle: bool, seed: int, device, size: int,
-               split: str = "") -> None:
+    def _setup(
+        self, *, scale: str, batch_size: int, shuffle: bool, seed: int, device, size: int, split: str = ""
+    ) -> None:
         _check_scale(scale)
         _check_batch_size(batch_size, size, split)
         self.device = torch.device(device) if device is not None else pick_device()
@@ -285,6 +298,11 @@ class _EpochCursor:
         self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
         self._restart()
 
+    def rewind(self) -> None:
+        """Back to the start of epoch 0 with the same seed: the next batches are the first ones again."""
+        self.epoch, self.position = 0, 0
+        self._restart()
+
 
 def _check_batch_size(batch_size: int, size: int, split: str) -> None:
     """A batch must hold at least one sample and no more than the split has."""
@@ -296,6 +314,22 @@ def _check_batch_size(batch_size: int, size: int, split: str) -> None:
             f"batch size {batch_size} exceeds the {size} samples of {what}; use a batch size "
             f"of at most {size} (the LeNet recipe uses 64 for training, 100 for testing)."
         )
+
+
+def evaluation_batches(
+    scale: str,
+    batch_size: int = 100,
+    *,
+    split: str = "test",
+    device: torch.device | str | None = None,
+    root: str | os.PathLike | None = None,
+    limit: int | None = None,
+) -> TensorBatches:
+    """A split (the test split by default) in file order, scaled as ``scale`` says: what a model is
+    scored on. ``limit`` keeps its first ``limit`` images."""
+    return TensorBatches(
+        split, scale=scale, batch_size=batch_size, shuffle=False, device=device, root=root, limit=limit
+    )
 
 
 class TensorBatches(_EpochCursor):
@@ -319,11 +353,19 @@ class TensorBatches(_EpochCursor):
         data: tuple[Tensor, Tensor] | None = None,
     ) -> None:
         _check_scale(scale)
+        check_split(split)
         images, labels = data if data is not None else load_mnist(split, root)
         if limit is not None:
             images, labels = images[:limit], labels[:limit]
-        self._setup(scale=scale, batch_size=batch_size, shuffle=shuffle, seed=seed, device=device,
-                    size=len(labels), split=split if data is None and limit is None else "")
+        self._setup(
+            scale=scale,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            device=device,
+            size=len(labels),
+            split=split if data is None and limit is None else "",
+        )
         self.images = images.to(self.device).unsqueeze(1).contiguous()  # [N, 1, 28, 28] uint8
         self.labels = labels.to(self.device)
 
@@ -350,11 +392,31 @@ def _to_caffe_scale(x: Tensor) -> Tensor:
     return x * (255.0 * CAFFE_SCALE)
 
 
+class _SeededSamples(torch.utils.data.Dataset):
+    """A dataset whose random transforms draw from a seed made of (seed, epoch, index) alone.
+
+    Each sample's transform runs under :func:`lenet_course.runtime.seeded`, so an augmented run
+    is reproducible from its seed (in worker processes too), a resume mid-epoch redraws exactly
+    what the first run drew, and torch's global stream is never touched.
+    """
+
+    def __init__(self, dataset, seed: int, epoch: int = 0) -> None:
+        self.dataset, self.seed, self.epoch = dataset, seed, epoch
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int):
+        with seeded((_epoch_seed(self.seed, self.epoch) * 1_000_003 + index) % 2**64):
+            return self.dataset[index]
+
+
 class LoaderBatches(_EpochCursor):
     """torchvision ``MNIST`` through a ``DataLoader``, for per-sample transforms (augmentation).
 
     Same interface as :class:`TensorBatches`. The epoch order comes from the same seeded
-    permutation; random transforms draw from torch's global RNG, which solver snapshots save.
+    permutation; each sample's random transform draws from a seed made of (``seed``, epoch,
+    sample index), so the augmentation too follows from the seed and nothing else.
     """
 
     def __init__(
@@ -374,6 +436,7 @@ class LoaderBatches(_EpochCursor):
         from torchvision import datasets, transforms  # imported only on this path
 
         _check_scale(scale)
+        check_split(split)
         base = ensure_mnist(root)
         steps = []
         if augment:
@@ -383,16 +446,31 @@ class LoaderBatches(_EpochCursor):
             steps.append(transforms.Lambda(_to_caffe_scale))
         else:
             steps.append(transforms.Normalize((MEAN,), (STD,)))
-        self.dataset = datasets.MNIST(str(base), train=(split == "train"), download=False,
-                                      transform=transforms.Compose(steps))
+        self.dataset = datasets.MNIST(
+            str(base), train=(split != "test"), download=False, transform=transforms.Compose(steps)
+        )
+        part = SPLITS[split][1]
+        indices = range(part.start, part.stop)
         if limit is not None:
-            self.dataset = torch.utils.data.Subset(self.dataset, range(min(limit, len(self.dataset))))
+            indices = indices[:limit]
+        if len(indices) != len(self.dataset):
+            self.dataset = torch.utils.data.Subset(self.dataset, indices)
+        self._samples = _SeededSamples(self.dataset, seed)
         self.augment, self.num_workers = augment, num_workers
-        self._setup(scale=scale, batch_size=batch_size, shuffle=shuffle, seed=seed, device=device,
-                    size=len(self.dataset), split=split if limit is None else "")
+        self._setup(
+            scale=scale,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            device=device,
+            size=len(self.dataset),
+            split=split if limit is None else "",
+        )
 
     def _restart(self) -> None:
         self._iter: Iterator | None = None
+        if hasattr(self, "_samples"):
+            self._samples.seed, self._samples.epoch = self.seed, self.epoch
 
     def _loader(self, indices: list[int], batch_size: int, drop_last: bool):
         # The DataLoader draws a base seed for its workers when an iterator starts; from its own
@@ -400,8 +478,13 @@ class LoaderBatches(_EpochCursor):
         # global stream that the random transforms use exactly where the snapshot saved it.
         seeds = _epoch_generator(self.seed, self.epoch)
         return torch.utils.data.DataLoader(
-            self.dataset, batch_size=batch_size, sampler=indices, drop_last=drop_last,
-            num_workers=self.num_workers, pin_memory=self.device.type == "cuda", generator=seeds,
+            self._samples,
+            batch_size=batch_size,
+            sampler=indices,
+            drop_last=drop_last,
+            num_workers=self.num_workers,
+            pin_memory=self.device.type == "cuda",
+            generator=seeds,
         )
 
     def next_batch(self) -> tuple[Tensor, Tensor]:

@@ -1,4 +1,5 @@
-"""Scoring a model on MNIST's test split: accuracy, per-class accuracy, confusion matrix."""
+"""Scoring a model on an MNIST split (the test split unless told): accuracy, per-class accuracy,
+confusion matrix. Scoring never changes the model it is handed."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .data import TensorBatches
-from .speed import inference_copy
+from .data import BatchSource, evaluation_batches
+from .hooks import eval_mode
+from .models import input_scale
+from .runtime import inference_copy
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ class EvalResult:
 
     def confusion_matrix(self, classes: int = 10) -> np.ndarray:
         """counts[true, predicted]."""
-        return np.bincount(self.labels * classes + self.predictions, minlength=classes * classes).reshape(classes, classes)
+        counts = np.bincount(self.labels * classes + self.predictions, minlength=classes * classes)
+        return counts.reshape(classes, classes)
 
     def confident_mistakes(self, k: int = 16) -> np.ndarray:
         """Indices of the ``k`` wrong predictions the model was most sure of."""
@@ -57,47 +61,40 @@ class EvalResult:
 @torch.inference_mode()
 def predict_logits(model: nn.Module, x: Tensor, batch_size: int = 500) -> Tensor:
     """Logits for a float input batch of any size, in eval mode, in chunks of ``batch_size``."""
-    was_training = model.training
-    model.eval()
-    try:
-        device = next(model.parameters()).device
+    device = next(model.parameters()).device
+    with eval_mode(model):
         return torch.cat([model(x[i : i + batch_size].to(device)) for i in range(0, len(x), batch_size)])
-    finally:
-        model.train(was_training)
 
 
 def evaluate(
     model: nn.Module,
-    data: TensorBatches | None = None,
+    data: BatchSource | None = None,
     *,
+    split: str = "test",
     root: str | os.PathLike | None = None,
     batch_size: int = 100,
     fast: bool = True,
 ) -> EvalResult:
-    """Score ``model`` on the test split (scaled as the model expects) or on ``data``.
+    """Score ``model`` on ``split`` (the test split; "val" while choosing settings), scaled as
+    the model expects, or on ``data``.
 
     ``model`` is never changed: not its layout, not its train/eval mode, and no process-wide
     setting is touched. ``fast`` (default) scores a channels-last copy of it on the CPU
-    (:func:`lenet_course.speed.inference_copy`: oneDNN's NHWC convolutions and pooling take half
+    (:func:`lenet_course.runtime.inference_copy`: oneDNN's NHWC convolutions and pooling take half
     the time of NCHW; see ``benchmarks/train_speed.py``); ``fast=False`` runs ``model`` as it is.
     Batches of 100 stay in cache (500 and 1000 are slower on a CPU).
     """
     device = next(model.parameters()).device
     if data is None:
-        data = TensorBatches("test", scale=getattr(model, "input_scale", "caffe"), batch_size=batch_size,
-                             shuffle=False, device=device, root=root)
+        data = evaluation_batches(input_scale(model), batch_size, split=split, device=device, root=root)
     if fast:
         return _score(inference_copy(model), data, batch_size)
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         return _score(model, data, batch_size)
-    finally:
-        model.train(was_training)
 
 
 @torch.inference_mode()
-def _score(model: nn.Module, data: TensorBatches, batch_size: int) -> EvalResult:
+def _score(model: nn.Module, data: BatchSource, batch_size: int) -> EvalResult:
     """Logits of every batch of ``data`` (``model`` already in eval mode), then the scores."""
     logits, labels = [], []
     for x, y in data.iter_epoch(batch_size):

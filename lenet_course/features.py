@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from .data import scale_images
 from .hooks import capture_outputs, eval_mode
-from .models import PartialConv2d, architecture_name
+from .models import PartialConv2d, architecture_name, input_scale
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,7 @@ def layer_names(model: nn.Module) -> tuple[str, ...]:
 def _module(model: nn.Module, name: str, valid: Sequence[str], what: str = "layer") -> nn.Module:
     modules = dict(model.named_modules())
     if not name or name not in modules or name not in valid:
-        raise ValueError(
-            f"unknown {what} {name!r} for {type(model).__name__}; valid names are: {', '.join(valid)}"
-        )
+        raise ValueError(f"unknown {what} {name!r} for {type(model).__name__}; valid names are: {', '.join(valid)}")
     return modules[name]
 
 
@@ -70,12 +68,10 @@ def model_input(model: nn.Module, images: Tensor | np.ndarray) -> Tensor:
         raise TypeError(f"expected uint8 pixels (0..255), got {t.dtype}; scale floats with data.scale_images")
     if t.dim() == 2:
         t = t.unsqueeze(0)
-    return scale_images(t, getattr(model, "input_scale", "caffe")).to(_device(model))
+    return scale_images(t, input_scale(model)).to(_device(model))
 
 
-def feature_maps(
-    model: nn.Module, x: Tensor, layers: Sequence[str] | None = None
-) -> dict[str, Tensor]:
+def feature_maps(model: nn.Module, x: Tensor, layers: Sequence[str] | None = None) -> dict[str, Tensor]:
     """Outputs of the named layers for the input batch ``x`` (default: the model's visual layers).
 
     Returns ``{layer: CPU tensor}`` in the order asked. Hooks are always removed and the model's
@@ -101,23 +97,20 @@ def filters(model: nn.Module, layer: str) -> np.ndarray:
     LeNet-5's C3 holds only its connected kernels; they are returned densely, zero where the
     paper's table has no connection.
     """
-    convs = tuple(
-        name for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, PartialConv2d))
-    )
+    convs = tuple(name for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, PartialConv2d)))
     module = _module(model, layer, convs, what="conv layer")
-    weight = module.dense_weight() if isinstance(module, PartialConv2d) else module.weight
+    if isinstance(module, PartialConv2d):
+        weight = module.dense_weight()
+    else:
+        assert isinstance(module, nn.Conv2d), "_module returns only names listed in convs"
+        weight = module.weight
     return weight.detach().float().cpu().numpy()
 
 
-def embeddings(
-    model: nn.Module, x: Tensor, layer: str | None = None, batch_size: int = 500
-) -> np.ndarray:
+def embeddings(model: nn.Module, x: Tensor, layer: str | None = None, batch_size: int = 500) -> np.ndarray:
     """Penultimate-layer activations [N, D] for a batch of inputs, computed in chunks."""
     name = layer or layer_roles(model).penultimate
-    chunks = [
-        feature_maps(model, x[i : i + batch_size], [name])[name].flatten(1)
-        for i in range(0, len(x), batch_size)
-    ]
+    chunks = [feature_maps(model, x[i : i + batch_size], [name])[name].flatten(1) for i in range(0, len(x), batch_size)]
     return torch.cat(chunks).numpy()
 
 
@@ -149,9 +142,7 @@ def pca_2d(features: np.ndarray | Tensor) -> Projection:
     variance = s**2
     total = variance.sum()
     ratio = variance[:2] / total if total > 0 else torch.zeros(2, dtype=f.dtype)
-    return Projection(
-        (centred @ comps.T).numpy(), comps.numpy(), mean.numpy(), ratio.numpy()
-    )
+    return Projection((centred @ comps.T).numpy(), comps.numpy(), mean.numpy(), ratio.numpy())
 
 
 def probabilities(model: nn.Module, x: Tensor) -> np.ndarray:

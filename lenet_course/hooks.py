@@ -61,8 +61,7 @@ def capture_outputs(
     if unknown:
         valid = ", ".join(name for name in modules if name)
         raise ValueError(
-            f"{type(model).__name__} has no sub-module named {', '.join(map(repr, unknown))}; "
-            f"pick from: {valid}"
+            f"{type(model).__name__} has no sub-module named {', '.join(map(repr, unknown))}; pick from: {valid}"
         )
     captured: dict[str, Tensor] = {}
 

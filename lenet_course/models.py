@@ -5,9 +5,11 @@
 - :class:`LeNet5`: LeCun et al. 1998, with trainable subsampling, scaled tanh and the C3 table.
 
 Module names follow each source (Caffe layer names, the tutorial's attribute names, the paper's
-layer names), so state_dict keys are the ones those sources use. The code is plain PyTorch: the
-CPU speed settings (channels-last layouts, a gradient-layout hook) are applied from outside by
-:func:`lenet_course.speed.make_fast`, which ``Solver(fast=True)`` calls.
+layer names), so state_dict keys are the ones those sources use. The classes are plain PyTorch:
+the CPU speed settings (channels-last layouts, a gradient-layout hook) are applied from outside by
+:func:`lenet_course.runtime.make_fast`, which ``Solver(fast=True)`` calls. Below the classes, the
+helpers that read a model: :func:`build_model` (from a seed, without touching the process's
+random stream), :func:`input_scale`, :func:`count_parameters` and :func:`summary`.
 """
 
 from __future__ import annotations
@@ -19,21 +21,25 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .hooks import capture_outputs, eval_mode
+from .runtime import seeded
+
 #: Input scaling each model is trained with: "caffe" is pixels * 1/256 (Caffe's ``scale:
 #: 0.00390625``); "meanstd" is (pixels/255 - 0.1307) / 0.3081, as the PyTorch tutorials do.
 INPUT_SCALES = ("caffe", "meanstd")
 
 
-def caffe_xavier_(weight: Tensor) -> Tensor:
+def caffe_xavier_(weight: Tensor, generator: torch.Generator | None = None) -> Tensor:
     """Caffe's ``xavier`` filler: uniform in +-sqrt(3 / fan_in), fan_in = inputs per output unit.
 
     This is not ``nn.init.xavier_uniform_``: Caffe's default ``variance_norm: FAN_IN`` uses fan_in
-    alone, where Glorot & Bengio average fan_in and fan_out.
+    alone, where Glorot & Bengio average fan_in and fan_out. The draws come from ``generator``
+    (which they advance), or from torch's default stream when it is None.
     """
     fan_in = weight[0].numel()
     bound = math.sqrt(3.0 / fan_in)
     with torch.no_grad():
-        return weight.uniform_(-bound, bound)
+        return weight.uniform_(-bound, bound, generator=generator)
 
 
 class CaffeLeNet(nn.Module):
@@ -52,7 +58,8 @@ class CaffeLeNet(nn.Module):
         self.ip2 = nn.Linear(500, 10)
         for layer in (self.conv1, self.conv2, self.ip1, self.ip2):
             caffe_xavier_(layer.weight)
-            nn.init.zeros_(layer.bias)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.conv1(x)  # [N, 20, 24, 24]
@@ -116,9 +123,21 @@ class Subsampling(nn.Module):
 
 #: The paper's Table I: which S2 maps each of C3's 16 maps reads.
 C3_TABLE: tuple[tuple[int, ...], ...] = (
-    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1),
-    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 2),
-    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+    (0, 1, 2),
+    (1, 2, 3),
+    (2, 3, 4),
+    (3, 4, 5),
+    (4, 5, 0),
+    (5, 0, 1),
+    (0, 1, 2, 3),
+    (1, 2, 3, 4),
+    (2, 3, 4, 5),
+    (3, 4, 5, 0),
+    (4, 5, 0, 1),
+    (5, 0, 1, 2),
+    (0, 1, 3, 4),
+    (1, 2, 4, 5),
+    (0, 2, 3, 5),
     (0, 1, 2, 3, 4, 5),
 )
 
@@ -129,6 +148,8 @@ class PartialConv2d(nn.Module):
     Only the connected kernels are parameters (``weight`` is [connections, k, k]), so the
     parameter count is the paper's: 1,516 for C3. They are scattered into a dense kernel per call.
     """
+
+    index: Tensor  # a buffer: where each connected kernel goes in the dense [out * in] stack
 
     def __init__(self, in_channels: int, table: tuple[tuple[int, ...], ...], kernel_size: int) -> None:
         super().__init__()
@@ -161,6 +182,8 @@ class EuclideanRBF(nn.Module):
     cross-entropy applies, as for the other models.
     """
 
+    centers: Tensor  # a buffer: the fixed +-1 code of each class
+
     def __init__(self, in_features: int = 84, classes: int = 10, seed: int = 0) -> None:
         super().__init__()
         g = torch.Generator().manual_seed(seed)
@@ -190,10 +213,14 @@ class LeNet5(nn.Module):
         self.output = nn.Linear(84, 10) if head == "linear" else EuclideanRBF(84, 10)
         self.tanh1, self.tanh2, self.tanh3 = ScaledTanh(), ScaledTanh(), ScaledTanh()
         self.tanh4, self.tanh5, self.tanh6 = ScaledTanh(), ScaledTanh(), ScaledTanh()
-        for layer in (self.c1, self.c5, self.f6) + ((self.output,) if head == "linear" else ()):
+        layers: list[nn.Conv2d | nn.Linear] = [self.c1, self.c5, self.f6]
+        if isinstance(self.output, nn.Linear):
+            layers.append(self.output)
+        for layer in layers:
             bound = 2.4 / layer.weight[0].numel()
             nn.init.uniform_(layer.weight, -bound, bound)
-            nn.init.zeros_(layer.bias)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         x = F.pad(x, (2, 2, 2, 2))  # [N, 1, 32, 32]
@@ -210,15 +237,25 @@ class LeNet5(nn.Module):
 ARCHITECTURES: dict[str, type[nn.Module]] = {"caffe": CaffeLeNet, "tut": TutLeNet, "lenet5": LeNet5}
 
 
-def build_model(name: str, **kwargs) -> nn.Module:
-    """A fresh model by its short name: 'caffe', 'tut' or 'lenet5'."""
+def build_model(name: str, *, seed: int | None = None, **kwargs) -> nn.Module:
+    """A fresh model by its short name: 'caffe', 'tut' or 'lenet5' (``kwargs`` go to its class).
+
+    With a ``seed`` the initial weights depend on it alone (the same seed, the same weights, on
+    every machine) and the process's random stream is left exactly where it was
+    (:func:`lenet_course.runtime.seeded`); without one they are drawn from that stream.
+    """
     try:
         cls = ARCHITECTURES[name]
     except KeyError:
-        raise ValueError(
-            f"unknown model {name!r}; choose one of: {', '.join(ARCHITECTURES)}"
-        ) from None
-    return cls(**kwargs)
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(ARCHITECTURES)}") from None
+    with seeded(seed):
+        return cls(**kwargs)
+
+
+def input_scale(model: nn.Module) -> str:
+    """How ``model`` expects its pixels scaled (one of :data:`INPUT_SCALES`): its ``input_scale``
+    attribute, or Caffe's 1/256 ("caffe") for a model that does not say."""
+    return getattr(model, "input_scale", "caffe")
 
 
 def architecture_name(model: nn.Module) -> str:
@@ -249,29 +286,25 @@ def summary(model: nn.Module, input_shape: tuple[int, ...] = (1, 1, 28, 28)) -> 
 
     Leaf modules (and LeNet-5's composite S and C3 layers) are reported in the order they run.
     """
-    rows: list[LayerSummary] = []
-    handles = []
-    names = {m: n for n, m in model.named_modules()}
-
-    def record(module: nn.Module, _inputs, output) -> None:
-        own = sum(p.numel() for p in module.parameters(recurse=False))
-        rows.append(LayerSummary(names[module], type(module).__name__, tuple(output.shape), own))
-
-    for module in model.modules():
-        is_leaf = not any(True for _ in module.children())
-        if module is not model and (is_leaf or isinstance(module, (Subsampling, PartialConv2d))):
-            handles.append(module.register_forward_hook(record))
-    was_training = model.training
-    try:
-        model.eval()
-        param = next(model.parameters())
-        with torch.no_grad():
-            model(torch.zeros(input_shape, dtype=param.dtype, device=param.device))
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
-    return rows
+    modules = dict(model.named_modules())
+    names = [
+        name
+        for name, module in modules.items()
+        if name and (not any(True for _ in module.children()) or isinstance(module, (Subsampling, PartialConv2d)))
+    ]
+    param = next(model.parameters())
+    x = torch.zeros(input_shape, dtype=param.dtype, device=param.device)
+    with eval_mode(model), capture_outputs(model, names, clone=False) as outputs, torch.no_grad():
+        model(x)
+    return [
+        LayerSummary(
+            name,
+            type(modules[name]).__name__,
+            tuple(out.shape),
+            sum(p.numel() for p in modules[name].parameters(recurse=False)),
+        )
+        for name, out in outputs.items()
+    ]
 
 
 def format_summary(rows: list[LayerSummary]) -> str:

@@ -90,8 +90,10 @@ def regularized_gradients(
 
 
 def _bad_regularization(value: Any) -> str:
-    return (f"regularization_type must be one of {', '.join(REGULARIZATION_TYPES)} (Caffe's two "
-            f"weight-decay kinds), got {value!r}")
+    return (
+        f"regularization_type must be one of {', '.join(REGULARIZATION_TYPES)} (Caffe's two "
+        f"weight-decay kinds), got {value!r}"
+    )
 
 
 def _require(ok: bool, name: str, value: Any, rule: str, solver_type: str) -> None:
@@ -102,8 +104,13 @@ def _require(ok: bool, name: str, value: Any, rule: str, solver_type: str) -> No
 def _finite_at_least_zero(values: Mapping[str, Any], names: Iterable[str], solver_type: str) -> None:
     for name in names:
         value = values[name]
-        _require(isinstance(value, (int, float)) and math.isfinite(value) and value >= 0,
-                 name, value, "a finite number >= 0", solver_type)
+        _require(
+            isinstance(value, (int, float)) and math.isfinite(value) and value >= 0,
+            name,
+            value,
+            "a finite number >= 0",
+            solver_type,
+        )
 
 
 class CaffeOptimizer(Optimizer):
@@ -175,14 +182,22 @@ class CaffeOptimizer(Optimizer):
 
     def _gradients(self, group: dict, params: list[Tensor]) -> list[Tensor]:
         """The parameters' gradients after Caffe's ``Regularize``."""
-        return regularized_gradients(params, _gradients_of(params), self._local_decay(group),
-                                     group["regularization_type"])
+        return regularized_gradients(
+            params, _gradients_of(params), self._local_decay(group), group["regularization_type"]
+        )
 
 
-def _defaults(lr: float, weight_decay: float, lr_mult: float, decay_mult: float,
-              regularization_type: str, **rule: float) -> dict[str, Any]:
-    return dict(lr=lr, weight_decay=weight_decay, lr_mult=lr_mult, decay_mult=decay_mult,
-                regularization_type=regularization_type, **rule)
+def _defaults(
+    lr: float, weight_decay: float, lr_mult: float, decay_mult: float, regularization_type: str, **rule: float
+) -> dict[str, Any]:
+    return dict(
+        lr=lr,
+        weight_decay=weight_decay,
+        lr_mult=lr_mult,
+        decay_mult=decay_mult,
+        regularization_type=regularization_type,
+        **rule,
+    )
 
 
 class CaffeSGD(CaffeOptimizer):
@@ -208,10 +223,13 @@ class CaffeSGD(CaffeOptimizer):
         fused: bool | None = None,
     ) -> None:
         if fused and not _HAS_FUSED_SGD:
-            raise RuntimeError(f"fused=True needs torch's fused SGD kernel, which torch {torch.__version__} lacks; "
-                               "pass fused=None (use it where available) or fused=False")
-        super().__init__(params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type,
-                                           momentum=momentum))
+            raise RuntimeError(
+                f"fused=True needs torch's fused SGD kernel, which torch {torch.__version__} lacks; "
+                "pass fused=None (use it where available) or fused=False"
+            )
+        super().__init__(
+            params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, momentum=momentum)
+        )
         self.fused = _HAS_FUSED_SGD if fused is None else fused
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
@@ -228,9 +246,18 @@ class CaffeSGD(CaffeOptimizer):
         if use_kernel:
             # torch's one-pass kernel computes v = momentum * v + (1 - dampening) * (grad + decay * w)
             # and w -= lr * v: with dampening = 1 - rate and lr = 1 that is Caffe's update above.
-            torch._fused_sgd_(params, grads, histories, weight_decay=kernel_decay, momentum=momentum,
-                              lr=1.0, dampening=1.0 - rate, nesterov=False, maximize=False,
-                              is_first_step=False)
+            torch._fused_sgd_(
+                params,
+                grads,
+                histories,
+                weight_decay=kernel_decay,
+                momentum=momentum,
+                lr=1.0,
+                dampening=1.0 - rate,
+                nesterov=False,
+                maximize=False,
+                is_first_step=False,
+            )
             return
         torch._foreach_mul_(histories, momentum)  # v = momentum * v
         torch._foreach_add_(histories, grads, alpha=rate)  #     + local_rate * g
@@ -246,10 +273,20 @@ class CaffeNesterov(CaffeOptimizer):
     solver_type = "Nesterov"
     config_fields = ("momentum",)
 
-    def __init__(self, params: Iterable, lr: float = 0.01, momentum: float = 0.95, weight_decay: float = 0.0005,
-                 lr_mult: float = 1.0, decay_mult: float = 1.0, *, regularization_type: str = "L2") -> None:
-        super().__init__(params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type,
-                                           momentum=momentum))
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 0.01,
+        momentum: float = 0.95,
+        weight_decay: float = 0.0005,
+        lr_mult: float = 1.0,
+        decay_mult: float = 1.0,
+        *,
+        regularization_type: str = "L2",
+    ) -> None:
+        super().__init__(
+            params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, momentum=momentum)
+        )
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         (histories,) = self._histories(params, "momentum_buffer")
@@ -273,10 +310,18 @@ class CaffeAdaGrad(CaffeOptimizer):
     solver_type = "AdaGrad"
     config_fields = ("delta",)
 
-    def __init__(self, params: Iterable, lr: float = 0.01, delta: float = 1e-8, weight_decay: float = 0.0005,
-                 lr_mult: float = 1.0, decay_mult: float = 1.0, *, regularization_type: str = "L2") -> None:
-        super().__init__(params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type,
-                                           delta=delta))
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 0.01,
+        delta: float = 1e-8,
+        weight_decay: float = 0.0005,
+        lr_mult: float = 1.0,
+        decay_mult: float = 1.0,
+        *,
+        regularization_type: str = "L2",
+    ) -> None:
+        super().__init__(params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, delta=delta))
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         (square_sums,) = self._histories(params, "square_sum")
@@ -296,17 +341,33 @@ class CaffeRMSProp(CaffeOptimizer):
     solver_type = "RMSProp"
     config_fields = ("rms_decay", "delta")
 
-    def __init__(self, params: Iterable, lr: float = 0.01, rms_decay: float = 0.99, delta: float = 1e-8,
-                 weight_decay: float = 0.0005, lr_mult: float = 1.0, decay_mult: float = 1.0, *,
-                 regularization_type: str = "L2") -> None:
-        super().__init__(params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type,
-                                           rms_decay=rms_decay, delta=delta))
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 0.01,
+        rms_decay: float = 0.99,
+        delta: float = 1e-8,
+        weight_decay: float = 0.0005,
+        lr_mult: float = 1.0,
+        decay_mult: float = 1.0,
+        *,
+        regularization_type: str = "L2",
+    ) -> None:
+        super().__init__(
+            params,
+            _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, rms_decay=rms_decay, delta=delta),
+        )
 
     @classmethod
     def check_hyperparameters(cls, values: Mapping[str, Any]) -> None:
         super().check_hyperparameters(values)
-        _require(values["rms_decay"] < 1, "rms_decay", values["rms_decay"], "below 1 (Caffe: 0 <= rms_decay < 1)",
-                 cls.solver_type)
+        _require(
+            values["rms_decay"] < 1,
+            "rms_decay",
+            values["rms_decay"],
+            "below 1 (Caffe: 0 <= rms_decay < 1)",
+            cls.solver_type,
+        )
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         (square_avgs,) = self._histories(params, "square_avg")
@@ -331,11 +392,22 @@ class CaffeAdaDelta(CaffeOptimizer):
     solver_type = "AdaDelta"
     config_fields = ("momentum", "delta")
 
-    def __init__(self, params: Iterable, lr: float = 1.0, momentum: float = 0.95, delta: float = 1e-6,
-                 weight_decay: float = 0.0005, lr_mult: float = 1.0, decay_mult: float = 1.0, *,
-                 regularization_type: str = "L2") -> None:
-        super().__init__(params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type,
-                                           momentum=momentum, delta=delta))
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1.0,
+        momentum: float = 0.95,
+        delta: float = 1e-6,
+        weight_decay: float = 0.0005,
+        lr_mult: float = 1.0,
+        decay_mult: float = 1.0,
+        *,
+        regularization_type: str = "L2",
+    ) -> None:
+        super().__init__(
+            params,
+            _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, momentum=momentum, delta=delta),
+        )
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         square_avgs, delta_avgs = self._histories(params, "square_avg", "delta_avg")
@@ -368,18 +440,40 @@ class CaffeAdam(CaffeOptimizer):
     solver_type = "Adam"
     config_fields = ("momentum", "momentum2", "delta")
 
-    def __init__(self, params: Iterable, lr: float = 0.001, momentum: float = 0.9, momentum2: float = 0.999,
-                 delta: float = 1e-8, weight_decay: float = 0.0, lr_mult: float = 1.0, decay_mult: float = 1.0, *,
-                 regularization_type: str = "L2") -> None:
-        super().__init__(params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type,
-                                           momentum=momentum, momentum2=momentum2, delta=delta))
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 0.001,
+        momentum: float = 0.9,
+        momentum2: float = 0.999,
+        delta: float = 1e-8,
+        weight_decay: float = 0.0,
+        lr_mult: float = 1.0,
+        decay_mult: float = 1.0,
+        *,
+        regularization_type: str = "L2",
+    ) -> None:
+        super().__init__(
+            params,
+            _defaults(
+                lr,
+                weight_decay,
+                lr_mult,
+                decay_mult,
+                regularization_type,
+                momentum=momentum,
+                momentum2=momentum2,
+                delta=delta,
+            ),
+        )
 
     @classmethod
     def check_hyperparameters(cls, values: Mapping[str, Any]) -> None:
         super().check_hyperparameters(values)
         for name in ("momentum", "momentum2"):  # at 1 the correction divides by zero
-            _require(values[name] < 1, name, values[name], "below 1 (Adam's decay rates lie in [0, 1))",
-                     cls.solver_type)
+            _require(
+                values[name] < 1, name, values[name], "below 1 (Adam's decay rates lie in [0, 1))", cls.solver_type
+            )
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         means, square_avgs = self._histories(params, "exp_avg", "exp_avg_sq")
@@ -396,7 +490,7 @@ class CaffeAdam(CaffeOptimizer):
         torch._foreach_addcmul_(square_avgs, grads, grads, value=1.0 - beta2)  # + (1 - beta2) * g^2
         denominators = torch._foreach_sqrt(square_avgs)
         torch._foreach_add_(denominators, group["delta"])  # sqrt(v) + delta
-        step_sizes = [-rate * math.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t) for t in steps]
+        step_sizes = [-rate * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t) for t in steps]
         torch._foreach_addcdiv_(params, means, denominators, step_sizes)
 
 
@@ -430,8 +524,10 @@ def caffe_param_groups(
 def _caffe_values(cls: type[CaffeOptimizer], rate: float, cfg: SolverConfig) -> dict[str, Any]:
     """The group hyperparameters ``cfg`` gives ``cls`` at ``rate``, checked as Caffe checks them."""
     if cfg.type in _NO_MOMENTUM and cfg.momentum != 0:
-        raise OptimizerError(f"{cfg.type} cannot use momentum (Caffe: \"Momentum cannot be used with "
-                             f"{cfg.type}\"), got momentum={cfg.momentum!r}; set momentum to 0")
+        raise OptimizerError(
+            f'{cfg.type} cannot use momentum (Caffe: "Momentum cannot be used with '
+            f'{cfg.type}"), got momentum={cfg.momentum!r}; set momentum to 0'
+        )
     values = {"lr": rate, "weight_decay": cfg.weight_decay, "regularization_type": cfg.regularization_type}
     values.update({name: getattr(cfg, name) for name in cls.config_fields})
     cls.check_hyperparameters(values)
@@ -440,8 +536,10 @@ def _caffe_values(cls: type[CaffeOptimizer], rate: float, cfg: SolverConfig) -> 
 
 def _check_torch_sgd(cfg: SolverConfig) -> None:
     if cfg.regularization_type != "L2":
-        raise OptimizerError(f"TorchSGD (torch.optim.SGD) supports only L2 weight decay, got regularization_type="
-                             f"{cfg.regularization_type!r}; use type SGD for Caffe's update with L1")
+        raise OptimizerError(
+            f"TorchSGD (torch.optim.SGD) supports only L2 weight decay, got regularization_type="
+            f"{cfg.regularization_type!r}; use type SGD for Caffe's update with L1"
+        )
 
 
 def make_optimizer(model: nn.Module, cfg: SolverConfig, *, fused: bool | None = None) -> Optimizer:
@@ -462,8 +560,9 @@ def make_optimizer(model: nn.Module, cfg: SolverConfig, *, fused: bool | None = 
             g["lr"] = cfg.base_lr * g["lr_mult"]
         return torch.optim.SGD(groups, lr=cfg.base_lr, momentum=cfg.momentum or 0.0)  # None only before __post_init__
     if cfg.type not in CAFFE_OPTIMIZERS:
-        raise OptimizerError(f"unknown solver type {cfg.type!r}; valid types are: "
-                             f"{', '.join(CAFFE_OPTIMIZERS)}, TorchSGD")
+        raise OptimizerError(
+            f"unknown solver type {cfg.type!r}; valid types are: {', '.join(CAFFE_OPTIMIZERS)}, TorchSGD"
+        )
     cls = CAFFE_OPTIMIZERS[cfg.type]
     kwargs: dict[str, Any] = _caffe_values(cls, cfg.base_lr, cfg)
     if cls is CaffeSGD:
@@ -497,8 +596,10 @@ def optimizer_type_name(optimizer: Optimizer) -> str:
         return optimizer.solver_type
     if type(optimizer) is torch.optim.SGD:
         return "TorchSGD"
-    raise OptimizerError(f"{type(optimizer).__name__} is not one of the solver types; build the optimizer with "
-                         "make_optimizer(model, cfg)")
+    raise OptimizerError(
+        f"{type(optimizer).__name__} is not one of the solver types; build the optimizer with "
+        "make_optimizer(model, cfg)"
+    )
 
 
 @torch.no_grad()

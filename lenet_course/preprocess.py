@@ -28,9 +28,7 @@ INK_THRESHOLD = 0.05
 MIN_DIGIT_EXTENT = 4 / FIELD
 
 
-def stamp_segment(
-    raster: np.ndarray, p0: tuple[float, float], p1: tuple[float, float], radius: float
-) -> np.ndarray:
+def stamp_segment(raster: np.ndarray, p0: tuple[float, float], p1: tuple[float, float], radius: float) -> np.ndarray:
     """Draw a round-capped line of ink (anti-aliased by one pixel) into ``raster`` [H, W] in place.
 
     Points are (x, y) in pixel units, as a canvas reports mouse positions. Returns ``raster``.
@@ -110,10 +108,17 @@ def mnist_style(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray
     h, w = crop.shape
     factor = BOX / max(h, w)
     new_h, new_w = max(1, round(h * factor)), max(1, round(w * factor))
-    resized = F.interpolate(
-        torch.from_numpy(crop)[None, None], size=(new_h, new_w), mode="bilinear",
-        align_corners=False, antialias=True,
-    )[0, 0].clamp(0, 1).numpy()
+    resized = (
+        F.interpolate(
+            torch.from_numpy(crop)[None, None],
+            size=(new_h, new_w),
+            mode="bilinear",
+            align_corners=False,
+            antialias=True,
+        )[0, 0]
+        .clamp(0, 1)
+        .numpy()
+    )
     cy, cx = center_of_mass(resized)
     top = int(np.clip(round(CENTRE - cy), 0, FIELD - new_h))
     left = int(np.clip(round(CENTRE - cx), 0, FIELD - new_w))

@@ -25,11 +25,18 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:  # torch is imported only when lambda_lr is called
+    from torch.optim import Optimizer
+    from torch.optim.lr_scheduler import LambdaLR
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,18 @@ class PolicyParam:
             return "a finite number"
         return f"{'>' if self.exclusive else '>='} {self.minimum:g}"
 
+    def typical_number(self) -> float:
+        """``typical`` of a "float" or "int" parameter; ValueError for multistep's stepvalue list."""
+        if isinstance(self.typical, tuple):
+            raise ValueError(f"{self.name} is a list of iterations; use typical_steps()")
+        return self.typical
+
+    def typical_steps(self) -> tuple[int, ...]:
+        """``typical`` of the "steps" parameter (stepvalue); ValueError for a single number."""
+        if not isinstance(self.typical, tuple):
+            raise ValueError(f"{self.name} is a single number; use typical_number()")
+        return self.typical
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -131,43 +150,71 @@ def _power(typical: float, slider: SliderRange, meaning: str) -> PolicyParam:
 _TABLE: dict[str, Policy] = {
     "fixed": Policy("fixed", "base_lr", (), False, "the rate never changes"),
     "step": Policy(
-        "step", "base_lr * gamma ^ floor(iter / stepsize)",
-        (_gamma(0.1, _DECAY_FACTOR, "the factor applied at every step"),
-         _stepsize(3000, "iterations between two drops")),
-        False, "drops by a factor gamma every stepsize iterations",
+        "step",
+        "base_lr * gamma ^ floor(iter / stepsize)",
+        (
+            _gamma(0.1, _DECAY_FACTOR, "the factor applied at every step"),
+            _stepsize(3000, "iterations between two drops"),
+        ),
+        False,
+        "drops by a factor gamma every stepsize iterations",
     ),
     "exp": Policy(
-        "exp", "base_lr * gamma ^ iter",
+        "exp",
+        "base_lr * gamma ^ iter",
         # 0.99977 ^ 10000 = 0.100: a tenth of base_lr after the LeNet run's 10,000 iterations.
         (_gamma(0.99977, SliderRange(0.999, 0.99999, 0.00001), "the factor applied every iteration"),),
-        False, "shrinks by a factor gamma every iteration",
+        False,
+        "shrinks by a factor gamma every iteration",
     ),
     "inv": Policy(
-        "inv", "base_lr * (1 + gamma * iter) ^ (-power)",
-        (_gamma(1e-4, SliderRange(1e-6, 1e-1, 0.05, log=True), "how fast the decay sets in"),
-         _power(0.75, SliderRange(0.05, 3.0, 0.05), "how steep the decay is")),
-        False, "falls ever more slowly (the LeNet solver's policy)",
+        "inv",
+        "base_lr * (1 + gamma * iter) ^ (-power)",
+        (
+            _gamma(1e-4, SliderRange(1e-6, 1e-1, 0.05, log=True), "how fast the decay sets in"),
+            _power(0.75, SliderRange(0.05, 3.0, 0.05), "how steep the decay is"),
+        ),
+        False,
+        "falls ever more slowly (the LeNet solver's policy)",
     ),
     "multistep": Policy(
-        "multistep", "base_lr * gamma ^ (number of stepvalues <= iter)",
+        "multistep",
+        "base_lr * gamma ^ (number of stepvalues <= iter)",
         # Caffe's examples/mnist/lenet_multistep_solver.prototxt.
-        (_gamma(0.9, _DECAY_FACTOR, "the factor applied at every stepvalue"),
-         PolicyParam("stepvalue", "steps", (5000, 7000, 8000, 9000, 9500), SliderRange(0, 50000, 100),
-                     0, False, "the iterations where the rate drops, increasing")),
-        False, "drops by a factor gamma at each listed stepvalue",
+        (
+            _gamma(0.9, _DECAY_FACTOR, "the factor applied at every stepvalue"),
+            PolicyParam(
+                "stepvalue",
+                "steps",
+                (5000, 7000, 8000, 9000, 9500),
+                SliderRange(0, 50000, 100),
+                0,
+                False,
+                "the iterations where the rate drops, increasing",
+            ),
+        ),
+        False,
+        "drops by a factor gamma at each listed stepvalue",
     ),
     "poly": Policy(
-        "poly", "base_lr * (1 - iter / max_iter) ^ power",
+        "poly",
+        "base_lr * (1 - iter / max_iter) ^ power",
         (_power(1.0, SliderRange(0.05, 4.0, 0.05), "1 is a straight line to 0, 2 a parabola"),),
-        True, "reaches exactly 0 at max_iter",
+        True,
+        "reaches exactly 0 at max_iter",
     ),
     "sigmoid": Policy(
-        "sigmoid", "base_lr * 1 / (1 + exp(-gamma * (iter - stepsize)))",
+        "sigmoid",
+        "base_lr * 1 / (1 + exp(-gamma * (iter - stepsize)))",
         # A negative gamma turns Caffe's rising sigmoid into a decay centred on stepsize.
-        (_gamma(-0.001, SliderRange(-0.01, 0.01, 0.0001),
-                "the slope: negative decays, positive rises", minimum=None),
-         _stepsize(5000, "the iteration where the rate is base_lr / 2")),
-        False, "an S-shaped change centred on stepsize",
+        (
+            _gamma(
+                -0.001, SliderRange(-0.01, 0.01, 0.0001), "the slope: negative decays, positive rises", minimum=None
+            ),
+            _stepsize(5000, "the iteration where the rate is base_lr / 2"),
+        ),
+        False,
+        "an S-shaped change centred on stepsize",
     ),
 }
 
@@ -232,7 +279,7 @@ def _is_number(x: Any) -> bool:
 
 def _check_param(policy: Policy, spec: PolicyParam, value: Any) -> None:
     if is_unset(spec.name, value):
-        example = spec.typical if spec.kind != "steps" else list(spec.typical)
+        example = list(spec.typical) if isinstance(spec.typical, tuple) else spec.typical
         raise ScheduleError(
             f"lr_policy {policy.name!r} needs {spec.name} ({spec.meaning}); "
             f"set {spec.name} (typical: {spec.name}={example})"
@@ -278,6 +325,18 @@ def validate_policy(p: PolicyParams) -> None:
             raise ScheduleError(f"lr_policy {policy.name!r} needs a positive max_iter, got {max_iter!r}")
 
 
+def _given(value: _T | None, name: str, policy: str) -> _T:
+    """``value`` once :func:`validate_policy` has checked that the policy's parameter ``name`` is set.
+
+    The formulas below run only after validation, so this never raises there; it narrows
+    ``float | None`` to ``float`` and fails loudly (not with a TypeError deep in a formula) if
+    someone calls them unvalidated.
+    """
+    if value is None:
+        raise ScheduleError(f"lr_policy {policy!r} needs {name}, which is not set; set {name}")
+    return value
+
+
 def _pow(x: float, y: float) -> float:
     """``x ** y`` for x >= 0 that gives inf instead of raising OverflowError/ZeroDivisionError."""
     try:
@@ -314,19 +373,21 @@ def lr_at(it: int, p: PolicyParams) -> float:
     if policy == "fixed":
         return base
     if policy == "step":
-        return _scaled(base, _pow(p.gamma, it // p.stepsize))
+        return _scaled(base, _pow(_given(p.gamma, "gamma", policy), it // _given(p.stepsize, "stepsize", policy)))
     if policy == "exp":
-        return _scaled(base, _pow(p.gamma, it))
+        return _scaled(base, _pow(_given(p.gamma, "gamma", policy), it))
     if policy == "inv":
-        return _scaled(base, _pow(1.0 + p.gamma * it, -p.power))
+        gamma, power = _given(p.gamma, "gamma", policy), _given(p.power, "power", policy)
+        return _scaled(base, _pow(1.0 + gamma * it, -power))
     if policy == "multistep":
         # Caffe advances current_step while iter >= stepvalue[current_step].
-        return _scaled(base, _pow(p.gamma, sum(1 for v in p.stepvalue if it >= v)))
+        return _scaled(base, _pow(_given(p.gamma, "gamma", policy), sum(1 for v in p.stepvalue if it >= v)))
     if policy == "poly":
         # Caffe never runs past max_iter; clamp so that iterations beyond it give 0, not a
         # rising (even power) or complex (fractional power) rate.
-        return _scaled(base, _pow(max(0.0, 1.0 - it / p.max_iter), p.power))
-    return _scaled(base, _sigmoid(p.gamma * (it - p.stepsize)))  # sigmoid
+        return _scaled(base, _pow(max(0.0, 1.0 - it / p.max_iter), _given(p.power, "power", policy)))
+    gamma, stepsize = _given(p.gamma, "gamma", policy), _given(p.stepsize, "stepsize", policy)
+    return _scaled(base, _sigmoid(gamma * (it - stepsize)))  # sigmoid
 
 
 def lr_curve(iters: np.ndarray | Sequence[int], p: PolicyParams) -> np.ndarray:
@@ -345,24 +406,28 @@ def lr_curve(iters: np.ndarray | Sequence[int], p: PolicyParams) -> np.ndarray:
         if policy == "fixed":
             factor = np.ones_like(it)
         elif policy == "step":
-            factor = np.power(float(p.gamma), np.floor(it / p.stepsize))
+            factor = np.power(
+                float(_given(p.gamma, "gamma", policy)), np.floor(it / _given(p.stepsize, "stepsize", policy))
+            )
         elif policy == "exp":
-            factor = np.power(float(p.gamma), it)
+            factor = np.power(float(_given(p.gamma, "gamma", policy)), it)
         elif policy == "inv":
-            factor = np.power(1.0 + p.gamma * it, -float(p.power))
+            gamma, power = _given(p.gamma, "gamma", policy), _given(p.power, "power", policy)
+            factor = np.power(1.0 + gamma * it, -float(power))
         elif policy == "multistep":
             steps = np.searchsorted(np.asarray(p.stepvalue, dtype=np.float64), it, side="right")
-            factor = np.power(float(p.gamma), steps.astype(np.float64))
+            factor = np.power(float(_given(p.gamma, "gamma", policy)), steps.astype(np.float64))
         elif policy == "poly":
-            factor = np.power(np.maximum(0.0, 1.0 - it / p.max_iter), float(p.power))
+            factor = np.power(np.maximum(0.0, 1.0 - it / p.max_iter), float(_given(p.power, "power", policy)))
         else:  # sigmoid, in the form that cannot overflow: exp of a value <= 0 only
-            z = p.gamma * (it - p.stepsize)
+            gamma, stepsize = _given(p.gamma, "gamma", policy), _given(p.stepsize, "stepsize", policy)
+            z = gamma * (it - stepsize)
             e = np.exp(-np.abs(z))
             factor = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         return base * factor
 
 
-def lambda_lr(optimizer, p: PolicyParams):  # -> torch.optim.lr_scheduler.LambdaLR
+def lambda_lr(optimizer: Optimizer, p: PolicyParams) -> LambdaLR:
     """A ``LambdaLR`` that makes a plain torch optimizer follow the Caffe policy.
 
     The optimizer's own ``lr`` should be ``base_lr``: LambdaLR multiplies each group's initial lr by

@@ -59,15 +59,35 @@ from .checkpoints import (
     weights_of,
 )
 from .config import SolverConfig
-from .data import BatchSource, LoaderBatches, TensorBatches, pick_device
+from .data import BatchSource, LoaderBatches, TensorBatches, evaluation_batches
+from .hooks import eval_mode
+from .models import build_model, input_scale
 from .optim import make_optimizer, optimizer_type_name, prepare_gradients_, set_rate
+from .runtime import make_fast, pick_device, resolve_seed, seed_everything
 from .schedules import lr_at
-from .speed import make_fast
 
 __all__ = [
-    "DIVERGENCE_LOSS", "STOP_REASONS", "CaffeLog", "CheckpointError", "DisplayEvent", "Event", "History",
-    "NoteEvent", "RunLockedError", "SnapshotError", "SnapshotEvent", "Solver", "StepEvent", "StepInfo",
-    "StopEvent", "TestEvent", "TestInfo", "resolve_seed", "seed_everything", "test_source", "train_source",
+    "DIVERGENCE_LOSS",
+    "STOP_REASONS",
+    "CaffeLog",
+    "CheckpointError",
+    "DisplayEvent",
+    "Event",
+    "History",
+    "NoteEvent",
+    "RunLockedError",
+    "SnapshotError",
+    "SnapshotEvent",
+    "Solver",
+    "StepEvent",
+    "StepInfo",
+    "StopEvent",
+    "TestEvent",
+    "TestInfo",
+    "resolve_seed",
+    "seed_everything",
+    "test_source",
+    "train_source",
 ]
 
 #: A loss above this (or NaN/inf) counts as a diverged run and stops training.
@@ -75,25 +95,8 @@ DIVERGENCE_LOSS = 1e4
 #: Why a run ended: it reached its last iteration, ``request_stop()`` (or ``"interrupted"``,
 #: the CLI's Ctrl-C) asked it to, or the loss / the weights stopped being finite.
 STOP_REASONS = ("finished", "requested", "interrupted", "diverged")
-_CLOCK_SEEDS = 2**31  # a seed picked from the clock is below this (fits every generator)
-
-
-def seed_everything(seed: int) -> None:
-    """Seed torch's global CPU and CUDA generators (model initialisation, augmentation, dropout).
-
-    An explicit call for scripts and lessons that want the global RNG in a known state before
-    they build a model; nothing in the library calls it (the :class:`Solver` never reseeds the
-    process).
-    """
-    torch.manual_seed(seed)
-
-
-def resolve_seed(seed: int) -> tuple[int, bool]:
-    """``(seed, False)`` for a seed >= 0; for a negative one (Caffe: "not seeded") a seed picked
-    from the clock and ``True``, so the run can say which one it used and be repeated."""
-    if seed >= 0:
-        return int(seed), False
-    return time.time_ns() % _CLOCK_SEEDS, True
+# resolve_seed and seed_everything live in lenet_course.runtime; imported here so that
+# ``from lenet_course.solver import Solver, seed_everything`` keeps working in notebooks.
 
 
 # ---- events ----------------------------------------------------------------------------------
@@ -196,8 +199,9 @@ class CaffeLog:
             speed = "" if event.iters_per_second is None else f" ({event.iters_per_second:.1f} iter/s)"
             return [f"Iteration {event.iteration}{speed}, loss = {event.loss:.4f}, lr = {event.lr:.6g}"]
         if isinstance(event, TestEvent):
-            lines = [f"Iteration {event.iteration}, Testing net: accuracy = {event.accuracy:.4f}, "
-                     f"loss = {event.loss:.4f}"]
+            lines = [
+                f"Iteration {event.iteration}, Testing net: accuracy = {event.accuracy:.4f}, loss = {event.loss:.4f}"
+            ]
             if event.compute_loss:
                 lines.append(f"Test loss: {event.loss:g}")
             return lines
@@ -271,35 +275,58 @@ class _Recorder:
     def history(self, stop_reason: str = "") -> History:
         self.flush()
         return History(
-            np.asarray(self.iteration, dtype=np.int64), np.asarray(self.loss, dtype=np.float64),
-            np.asarray(self.lr, dtype=np.float64), np.asarray(self.test[0], dtype=np.int64),
-            np.asarray(self.test[1], dtype=np.float64), np.asarray(self.test[2], dtype=np.float64),
+            np.asarray(self.iteration, dtype=np.int64),
+            np.asarray(self.loss, dtype=np.float64),
+            np.asarray(self.lr, dtype=np.float64),
+            np.asarray(self.test[0], dtype=np.int64),
+            np.asarray(self.test[1], dtype=np.float64),
+            np.asarray(self.test[2], dtype=np.float64),
             stop_reason,
         )
 
 
 # ---- data sources ------------------------------------------------------------------------------
-def train_source(model: nn.Module, cfg: SolverConfig, device: torch.device, root=None,
-                 augment: bool = False, limit: int | None = None, seed: int | None = None) -> BatchSource:
-    """The Caffe recipe's training batches, scaled the way ``model`` expects.
+def train_source(
+    model: nn.Module,
+    cfg: SolverConfig,
+    device: torch.device,
+    root=None,
+    augment: bool = False,
+    limit: int | None = None,
+    seed: int | None = None,
+    split: str = "train",
+) -> BatchSource:
+    """The Caffe recipe's training batches (of ``split``: all 60,000 by default, "fit" for the
+    55,000 that leave "val" out), scaled the way ``model`` expects.
 
-    ``seed`` orders the epochs (default ``cfg.random_seed``, which must then be >= 0).
+    ``seed`` orders the epochs and draws the augmentation (default ``cfg.random_seed``, which
+    must then be >= 0).
     """
-    scale = getattr(model, "input_scale", "caffe")
+    scale = input_scale(model)
     order_seed = cfg.random_seed if seed is None else seed
     if augment:
-        return LoaderBatches("train", scale=scale, batch_size=cfg.train_batch_size, seed=order_seed, augment=True,
-                             device=device, root=root, limit=limit)
-    return TensorBatches("train", scale=scale, batch_size=cfg.train_batch_size, seed=order_seed, device=device,
-                         root=root, limit=limit)
+        return LoaderBatches(
+            split,
+            scale=scale,
+            batch_size=cfg.train_batch_size,
+            seed=order_seed,
+            augment=True,
+            device=device,
+            root=root,
+            limit=limit,
+        )
+    return TensorBatches(
+        split, scale=scale, batch_size=cfg.train_batch_size, seed=order_seed, device=device, root=root, limit=limit
+    )
 
 
-def test_source(model: nn.Module, cfg: SolverConfig, device: torch.device, root=None,
-                limit: int | None = None) -> BatchSource:
-    """The test split in file order, scaled the way ``model`` expects."""
-    return TensorBatches("test", scale=getattr(model, "input_scale", "caffe"),
-                         batch_size=cfg.test_batch_size, shuffle=False, device=device, root=root,
-                         limit=limit)
+def test_source(
+    model: nn.Module, cfg: SolverConfig, device: torch.device, root=None, limit: int | None = None, split: str = "test"
+) -> BatchSource:
+    """The test split (or ``split``, e.g. "val") in file order, scaled the way ``model`` expects."""
+    return evaluation_batches(
+        input_scale(model), cfg.test_batch_size, split=split, device=device, root=root, limit=limit
+    )
 
 
 _STATE_KEYS = ("iteration", "weights", "optimizer", "train_data", "rng_cpu", "history", "config")
@@ -308,24 +335,28 @@ _STATE_KEYS = ("iteration", "weights", "optimizer", "train_data", "rng_cpu", "hi
 class Solver:
     """Trains ``model`` with ``cfg`` on ``train_data``, testing on ``test_data``.
 
+    ``model`` is a model, or a short name ('caffe', 'tut', 'lenet5') that the solver builds with
+    ``cfg.random_seed`` (:func:`lenet_course.models.build_model`), so the whole run -- initial
+    weights, batch order, augmentation -- follows from the config, as in Caffe.
+
     ``callbacks`` each receive every :data:`Event`; ``log=print`` adds a :class:`CaffeLog`;
     ``on_step`` / ``on_test`` (lists kept as attributes) receive only step / test events.
     ``request_stop()`` ends the run after the current iteration, leaving the model usable;
     ``request_snapshot()`` writes a snapshot after it and carries on (both safe to call from a
     signal handler or another thread). ``cfg`` may be replaced between iterations
     (``update_config``): the next iteration uses it. ``fast`` (default) applies
-    :func:`lenet_course.speed.make_fast` to the model on the CPU and lets
+    :func:`lenet_course.runtime.make_fast` to the model on the CPU and lets
     :class:`~lenet_course.optim.CaffeSGD` use torch's fused kernel.
 
-    ``cfg.random_seed`` orders the training batches of the default data source; a negative seed
-    is replaced by one from the clock, announced in a :class:`NoteEvent` and kept as
-    ``solver.seed`` (and in every snapshot). The solver never seeds torch's global generator:
-    the model arrives initialised.
+    ``cfg.random_seed`` initialises a model given by name and orders (and augments) the
+    training batches of the default data source; a negative seed is replaced by one from the
+    clock, announced in a :class:`NoteEvent` and kept as ``solver.seed`` (and in every
+    snapshot). The solver never seeds torch's global generator.
     """
 
     def __init__(
         self,
-        model: nn.Module,
+        model: nn.Module | str,
         cfg: SolverConfig | None = None,
         train_data: BatchSource | None = None,
         test_data: BatchSource | None = None,
@@ -342,14 +373,16 @@ class Solver:
     ) -> None:
         self.cfg = cfg or SolverConfig()
         self.seed, from_clock = resolve_seed(self.cfg.random_seed)
-        self.device = torch.device(device) if device is not None else pick_device(self.cfg.solver_mode)
+        self.device = pick_device(self.cfg.solver_mode, device)
+        if isinstance(model, str):
+            model = build_model(model, seed=self.seed)
         self.model = model.to(self.device)
-        if fast:  # CPU layout/allocator settings; same results up to rounding (lenet_course.speed)
+        if fast:  # CPU layout/allocator settings; same results up to rounding (lenet_course.runtime)
             make_fast(self.model, self.device)
         if train_data is None:
-            train_data = train_source(model, self.cfg, self.device, root, augment, seed=self.seed)
+            train_data = train_source(self.model, self.cfg, self.device, root, augment, seed=self.seed)
         if test_data is None:
-            test_data = test_source(model, self.cfg, self.device, root)
+            test_data = test_source(self.model, self.cfg, self.device, root)
         self.train_data, self.test_data = train_data, test_data
         self._fused = None if fast else False
         self.optimizer = make_optimizer(self.model, self.cfg, fused=self._fused)
@@ -372,8 +405,13 @@ class Solver:
         self._divergence = ""  # why the current run diverged ("" while it has not)
         self._display_mark = (time.perf_counter(), 0)  # (time, iteration) of the last display line
         if from_clock:
-            self._emit(NoteEvent(0, f"random_seed {self.cfg.random_seed}: seeded from the clock with "
-                                    f"{self.seed} (set random_seed: {self.seed} to repeat this run)"))
+            self._emit(
+                NoteEvent(
+                    0,
+                    f"random_seed {self.cfg.random_seed}: seeded from the clock with "
+                    f"{self.seed} (set random_seed: {self.seed} to repeat this run)",
+                )
+            )
 
     # ---- configuration and requests -----------------------------------------------------
     def update_config(self, **changes) -> SolverConfig:
@@ -428,8 +466,13 @@ class Solver:
             total = loss.detach() if total is None else total + loss.detach()
         norm = prepare_gradients_(self._parameters(), cfg)
         if norm is not None and norm > cfg.clip_gradients:
-            self._emit(NoteEvent(self.iter, f"Gradient clipping: scaling down gradients (L2 norm {norm:g} > "
-                                            f"{cfg.clip_gradients:g}) by scale factor {cfg.clip_gradients / norm:g}"))
+            self._emit(
+                NoteEvent(
+                    self.iter,
+                    f"Gradient clipping: scaling down gradients (L2 norm {norm:g} > "
+                    f"{cfg.clip_gradients:g}) by scale factor {cfg.clip_gradients / norm:g}",
+                )
+            )
         self.optimizer.step()
         assert total is not None  # iter_size >= 1 (config)
         return total if cfg.iter_size == 1 else total / cfg.iter_size
@@ -459,23 +502,20 @@ class Solver:
     @torch.inference_mode()
     def _measure_test(self, cfg: SolverConfig, interruptible: bool) -> tuple[float, float] | None:
         """(accuracy, mean loss) over ``test_iter`` batches, or None if a stop request came first."""
-        was_training = self.model.training
-        self.model.eval()
-        total_loss = torch.zeros((), device=self.device, dtype=torch.float64)
+        wide = torch.float32 if self.device.type == "mps" else torch.float64  # MPS has no float64
+        total_loss = torch.zeros((), device=self.device, dtype=wide)
         correct = torch.zeros((), device=self.device, dtype=torch.int64)
         seen = 0
-        try:
+        with eval_mode(self.model):
             for i, (x, y) in enumerate(self.test_data.iter_epoch(cfg.test_batch_size)):
                 if i >= cfg.test_iter:
                     break
                 if interruptible and self._stop_request is not None:
                     return None
                 logits = self.model(x)
-                total_loss += F.cross_entropy(logits, y, reduction="sum").double()
+                total_loss += F.cross_entropy(logits, y, reduction="sum").to(wide)
                 correct += (logits.argmax(1) == y).sum()
                 seen += len(y)
-        finally:
-            self.model.train(was_training)
         if seen == 0:
             raise ValueError("the test set is empty (test_iter is 0 or the test source has no data)")
         return int(correct) / seen, float(total_loss) / seen
@@ -492,8 +532,10 @@ class Solver:
         if not self._divergence:
             for offset, value in enumerate(values):
                 if not math.isfinite(value) or value > DIVERGENCE_LOSS:
-                    self._divergence = (f"diverged: the loss became {value:g} at iteration {first + offset}; "
-                                        "lower base_lr (or momentum) and train again")
+                    self._divergence = (
+                        f"diverged: the loss became {value:g} at iteration {first + offset}; "
+                        "lower base_lr (or momentum) and train again"
+                    )
                     break
         return values
 
@@ -503,8 +545,10 @@ class Solver:
         if not self._divergence:
             finite = torch.stack([torch.isfinite(p).all() for p in self._parameters()]).all()
             if not bool(finite):
-                self._divergence = (f"diverged: the weights became NaN or inf by iteration {self.iter}; "
-                                    "lower base_lr (or momentum) and train again")
+                self._divergence = (
+                    f"diverged: the weights became NaN or inf by iteration {self.iter}; "
+                    "lower base_lr (or momentum) and train again"
+                )
         return not self._divergence
 
     # ---- the loop ------------------------------------------------------------------------
@@ -597,7 +641,7 @@ class Solver:
         speed = done / max(now - then, 1e-9) if done > 1 else None
         self._display_mark = (now, self.iter + 1)
         losses = self._recorder.loss
-        window = losses[max(smoothing_from, len(losses) - cfg.average_loss):]
+        window = losses[max(smoothing_from, len(losses) - cfg.average_loss) :]
         self._emit(DisplayEvent(self.iter, float(np.mean(window)), rate, speed))
 
     def _finish(self, reason: str) -> None:
@@ -607,8 +651,11 @@ class Solver:
         if reason == "diverged":
             message = self._divergence + ". No snapshot was written after it."
         elif reason == "interrupted":
-            message = (f"interrupted at iteration {self.iter}{wrote}; resume from {snap.state_path}" if snap else
-                       f"interrupted at iteration {self.iter}; no snapshot written (snapshot_after_train is off)")
+            message = (
+                f"interrupted at iteration {self.iter}{wrote}; resume from {snap.state_path}"
+                if snap
+                else f"interrupted at iteration {self.iter}; no snapshot written (snapshot_after_train is off)"
+            )
         elif reason == "requested":
             message = f"stopped at iteration {self.iter}{wrote}"
         else:
@@ -721,8 +768,11 @@ class Solver:
         self.optimizer, self.cfg = optimizer, new_cfg
         if changes:
             listed = ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changes.items())
-            self._emit(NoteEvent(self.iter, f"resumed from {state_path} at iteration {self.iter} with "
-                                            f"changed fields: {listed}"))
+            self._emit(
+                NoteEvent(
+                    self.iter, f"resumed from {state_path} at iteration {self.iter} with changed fields: {listed}"
+                )
+            )
         return changes
 
     def _check_state(self, state: Any, state_path: Path, cfg: SolverConfig) -> Path:
@@ -734,16 +784,24 @@ class Solver:
             )
         missing = [key for key in _STATE_KEYS if key not in state]
         if missing:
-            raise CheckpointError(f"{state_path} is an incomplete solver state (no {', '.join(missing)}); "
-                                  "resume from another snapshot, or start a new run")
+            raise CheckpointError(
+                f"{state_path} is an incomplete solver state (no {', '.join(missing)}); "
+                "resume from another snapshot, or start a new run"
+            )
         weights_path = state_path.parent / state["weights"]
         if not weights_path.is_file():
-            raise CheckpointError(f"{state_path} needs its weights file {weights_path}, which is missing; "
-                                  "put it back beside the state, or resume from another snapshot")
+            raise CheckpointError(
+                f"{state_path} needs its weights file {weights_path}, which is missing; "
+                "put it back beside the state, or resume from another snapshot"
+            )
         expected = state.get("weights_sha256")
         if expected is None:
-            warnings.warn(f"{state_path} records no SHA-256 of {weights_path.name} (written by an older "
-                          "version): the pair cannot be checked", CheckpointWarning, stacklevel=3)
+            warnings.warn(
+                f"{state_path} records no SHA-256 of {weights_path.name} (written by an older "
+                "version): the pair cannot be checked",
+                CheckpointWarning,
+                stacklevel=3,
+            )
         else:
             actual = sha256_of(weights_path)
             if actual != expected:
@@ -776,8 +834,9 @@ class Solver:
             target.load_state_dict(before_model)
             optimizer.load_state_dict(before_optimizer)
             self.train_data.load_state_dict(before_data)
-            raise CheckpointError(f"{state_path} does not fit this solver ({type(err).__name__}: {err}); "
-                                  "nothing was changed") from None
+            raise CheckpointError(
+                f"{state_path} does not fit this solver ({type(err).__name__}: {err}); nothing was changed"
+            ) from None
         if state.get("rng_cuda") and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         self.iter = int(state["iteration"])
@@ -789,11 +848,15 @@ class Solver:
 def _check_optimizer_state(optimizer: torch.optim.Optimizer, saved: Any, state_path: Path) -> None:
     """The saved optimizer state has this optimizer's groups, and history tensors of its shapes."""
     groups = saved.get("param_groups") if isinstance(saved, dict) else None
-    if not isinstance(groups, list) or len(groups) != len(optimizer.param_groups) or any(
-        len(g.get("params", ())) != len(h["params"]) for g, h in zip(groups, optimizer.param_groups)
+    if (
+        not isinstance(groups, list)
+        or len(groups) != len(optimizer.param_groups)
+        or any(len(g.get("params", ())) != len(h["params"]) for g, h in zip(groups, optimizer.param_groups))
     ):
-        raise CheckpointError(f"{state_path}: its optimizer state was written for another model (its parameter "
-                              "groups differ); resume with the model the snapshot was trained with")
+        raise CheckpointError(
+            f"{state_path}: its optimizer state was written for another model (its parameter "
+            "groups differ); resume with the model the snapshot was trained with"
+        )
     params = [p for g in optimizer.param_groups for p in g["params"]]
     ids = [i for g in groups for i in g["params"]]
     by_id = dict(zip(ids, params))
@@ -801,8 +864,10 @@ def _check_optimizer_state(optimizer: torch.optim.Optimizer, saved: Any, state_p
         param = by_id.get(pid)
         tensors = entry.values() if isinstance(entry, dict) else ()
         if param is None or any(isinstance(t, Tensor) and t.dim() > 0 and t.shape != param.shape for t in tensors):
-            raise CheckpointError(f"{state_path}: its optimizer history does not match this model's parameter "
-                                  "shapes; resume with the model the snapshot was trained with")
+            raise CheckpointError(
+                f"{state_path}: its optimizer history does not match this model's parameter "
+                "shapes; resume with the model the snapshot was trained with"
+            )
 
 
 def _config_changes(saved: dict, cfg: SolverConfig) -> dict[str, tuple[Any, Any]]:

@@ -20,18 +20,57 @@ from lenet_course.models import CaffeLeNet, LeNet5
 
 REPO = Path(__file__).resolve().parent.parent
 #: A run that trains two iterations of the small TutLeNet, writes no snapshot and skips tests.
-TINY = ["--model", "tut", "--max-iter", "2", "--test-interval", "0", "--snapshot", "0",
-        "--batch-size", "16", "--display", "0", "--cpu", "--no-progress"]
+TINY = [
+    "--model",
+    "tut",
+    "--max-iter",
+    "2",
+    "--test-interval",
+    "0",
+    "--snapshot",
+    "0",
+    "--batch-size",
+    "16",
+    "--display",
+    "0",
+    "--cpu",
+    "--no-progress",
+]
 
 
 def test_train_writes_weights_and_snapshots(tmp_path, capsys, mnist_root):
     out = tmp_path / "model.pt"
-    code = main([
-        "train", "--model", "tut", "--max-iter", "20", "--test-interval", "0", "--display", "10",
-        "--snapshot", "10", "--snapshot-prefix", str(tmp_path / "snaps" / "tut"), "--out", str(out),
-        "--batch-size", "32", "--cpu", "--no-progress", "--lr-policy", "step", "--gamma", "0.5",
-        "--stepsize", "10", "--data-dir", str(mnist_root),
-    ])
+    code = main(
+        [
+            "train",
+            "--model",
+            "tut",
+            "--max-iter",
+            "20",
+            "--test-interval",
+            "0",
+            "--display",
+            "10",
+            "--snapshot",
+            "10",
+            "--snapshot-prefix",
+            str(tmp_path / "snaps" / "tut"),
+            "--out",
+            str(out),
+            "--batch-size",
+            "32",
+            "--cpu",
+            "--no-progress",
+            "--lr-policy",
+            "step",
+            "--gamma",
+            "0.5",
+            "--stepsize",
+            "10",
+            "--data-dir",
+            str(mnist_root),
+        ]
+    )
     captured = capsys.readouterr()
     text = captured.out
     assert code == 0, captured.err
@@ -41,15 +80,40 @@ def test_train_writes_weights_and_snapshots(tmp_path, capsys, mnist_root):
     assert "trained 20 iterations" in text and "test accuracy:" in text
     assert list(torch.load(out, weights_only=True))[0] == "conv1.weight"
     snapshots = sorted(p.name for p in (tmp_path / "snaps").iterdir() if p.name.endswith(".pt"))
-    assert snapshots == ["tut_iter_10.pt", "tut_iter_10.solverstate.pt", "tut_iter_20.pt",
-                         "tut_iter_20.solverstate.pt"]
+    assert snapshots == ["tut_iter_10.pt", "tut_iter_10.solverstate.pt", "tut_iter_20.pt", "tut_iter_20.solverstate.pt"]
 
     resumed = tmp_path / "resumed.pt"
-    code = main(["train", "--model", "tut", "--max-iter", "25", "--test-interval", "0", "--snapshot", "0",
-                 "--batch-size", "32", "--cpu", "--no-progress", "--out", str(resumed), "--lr-policy", "step",
-                 "--gamma", "0.5", "--stepsize", "10", "--display", "10",
-                 "--snapshot-prefix", str(tmp_path / "snaps" / "tut"),
-                 "--resume", str(tmp_path / "snaps" / "tut_iter_20.solverstate.pt")])
+    code = main(
+        [
+            "train",
+            "--model",
+            "tut",
+            "--max-iter",
+            "25",
+            "--test-interval",
+            "0",
+            "--snapshot",
+            "0",
+            "--batch-size",
+            "32",
+            "--cpu",
+            "--no-progress",
+            "--out",
+            str(resumed),
+            "--lr-policy",
+            "step",
+            "--gamma",
+            "0.5",
+            "--stepsize",
+            "10",
+            "--display",
+            "10",
+            "--snapshot-prefix",
+            str(tmp_path / "snaps" / "tut"),
+            "--resume",
+            str(tmp_path / "snaps" / "tut_iter_20.solverstate.pt"),
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0
     assert "resumed from" in text and "at iteration 20" in text
@@ -62,8 +126,19 @@ def test_train_reads_a_solver_prototxt(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the file names no snapshot_prefix: the final snapshot goes to the cwd
     solver = tmp_path / "solver.prototxt"
     solver.write_text('base_lr: 0.02\nlr_policy: "fixed"\nmax_iter: 4\ntest_interval: 0\nsnapshot: 0\ndisplay: 2\n')
-    code = main(["train", "--solver", str(solver), "--model", "caffe", "--cpu", "--no-progress",
-                 "--out", str(tmp_path / "c.pt")])
+    code = main(
+        [
+            "train",
+            "--solver",
+            str(solver),
+            "--model",
+            "caffe",
+            "--cpu",
+            "--no-progress",
+            "--out",
+            str(tmp_path / "c.pt"),
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0 and "base_lr=0.02" in text and "lr = 0.02" in text and "trained 4 iterations" in text
 
@@ -71,11 +146,32 @@ def test_train_reads_a_solver_prototxt(tmp_path, capsys, monkeypatch):
 def test_outputs_go_to_the_current_folder(tmp_path, monkeypatch, capsys):
     """The default --out and snapshot_prefix are relative to where the command runs, not the checkout."""
     monkeypatch.chdir(tmp_path)
-    in_checkout = [REPO / "tut2-model.pt", REPO / "snapshots" / "lenet_iter_4.pt",
-                   REPO / "lenet_course" / "tut2-model.pt", REPO / "lenet_course" / "snapshots"]
+    in_checkout = [
+        REPO / "tut2-model.pt",
+        REPO / "snapshots" / "lenet_iter_4.pt",
+        REPO / "lenet_course" / "tut2-model.pt",
+        REPO / "lenet_course" / "snapshots",
+    ]
     before = [(p.exists(), p.exists() and p.stat().st_mtime_ns) for p in in_checkout]
-    code = main(["train", "--model", "tut", "--max-iter", "4", "--snapshot", "4", "--test-interval", "0",
-                 "--batch-size", "16", "--display", "0", "--cpu", "--no-progress"])
+    code = main(
+        [
+            "train",
+            "--model",
+            "tut",
+            "--max-iter",
+            "4",
+            "--snapshot",
+            "4",
+            "--test-interval",
+            "0",
+            "--batch-size",
+            "16",
+            "--display",
+            "0",
+            "--cpu",
+            "--no-progress",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert (tmp_path / "tut2-model.pt").is_file()
     assert (tmp_path / "snapshots" / "lenet_iter_4.pt").is_file()
@@ -84,8 +180,20 @@ def test_outputs_go_to_the_current_folder(tmp_path, monkeypatch, capsys):
 
 
 def test_warnings_are_one_line_without_source_location(tmp_path, capsys):
-    code = main(["train", *TINY, "--lr-policy", "fixed", "--gamma", "0.1", "--out", str(tmp_path / "m.pt"),
-                 "--snapshot-prefix", str(tmp_path / "s" / "x")])
+    code = main(
+        [
+            "train",
+            *TINY,
+            "--lr-policy",
+            "fixed",
+            "--gamma",
+            "0.1",
+            "--out",
+            str(tmp_path / "m.pt"),
+            "--snapshot-prefix",
+            str(tmp_path / "s" / "x"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert err.startswith("lenet-course: warning: ") and "gamma" in err
@@ -95,9 +203,25 @@ def test_warnings_are_one_line_without_source_location(tmp_path, capsys):
 def test_a_diverged_run_writes_nothing_over_out(tmp_path, capsys):
     out = tmp_path / "model.pt"
     out.write_bytes(b"earlier weights")
-    code = main(["train", *TINY, "--max-iter", "30", "--display", "1", "--lr-policy", "fixed",
-                 "--base-lr", "1e6", "--out", str(out), "--force",
-                 "--snapshot-prefix", str(tmp_path / "snaps" / "x")])
+    code = main(
+        [
+            "train",
+            *TINY,
+            "--max-iter",
+            "30",
+            "--display",
+            "1",
+            "--lr-policy",
+            "fixed",
+            "--base-lr",
+            "1e6",
+            "--out",
+            str(out),
+            "--force",
+            "--snapshot-prefix",
+            str(tmp_path / "snaps" / "x"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 1, captured.err
     assert out.read_bytes() == b"earlier weights"  # even with --force
@@ -120,7 +244,8 @@ def test_diverged_and_free_names_never_reuse_a_file(tmp_path):
 def test_resume_command_replaces_resume_and_quotes():
     argv = ["train", "--out", "my model.pt", "--resume", "old.solverstate.pt", "--max-iter", "9"]
     assert cli.resume_command("lenet-course", argv, Path("s/x_iter_5.solverstate.pt")) == (
-        "lenet-course train --out 'my model.pt' --max-iter 9 --resume s/x_iter_5.solverstate.pt")
+        "lenet-course train --out 'my model.pt' --max-iter 9 --resume s/x_iter_5.solverstate.pt"
+    )
     assert cli.resume_command("p", ["train", "--resume=a"], "b") == "p train --resume b"
 
 
@@ -186,13 +311,37 @@ def _wait_for(proc, phrase: str, seen: list[str]) -> None:
 def test_ctrl_c_snapshots_and_prints_the_resume_command(tmp_path, capsys):
     """A real process: SIGHUP snapshots and continues; SIGINT snapshots, says how to resume, exits 130."""
     out, prefix = tmp_path / "model.pt", tmp_path / "snaps" / "tut"
-    argv = ["train", "--model", "tut", "--max-iter", "2000", "--batch-size", "8", "--display", "10",
-            "--test-interval", "0", "--snapshot", "0", "--cpu", "--no-progress", "--out", str(out),
-            "--snapshot-prefix", str(prefix)]
+    argv = [
+        "train",
+        "--model",
+        "tut",
+        "--max-iter",
+        "2000",
+        "--batch-size",
+        "8",
+        "--display",
+        "10",
+        "--test-interval",
+        "0",
+        "--snapshot",
+        "0",
+        "--cpu",
+        "--no-progress",
+        "--out",
+        str(out),
+        "--snapshot-prefix",
+        str(prefix),
+    ]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "lenet_course", *argv], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_default_signals)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lenet_course", *argv],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_signals,
+    )
     seen: list[str] = []
     try:
         _wait_for(proc, "Iteration 10 ", seen)
@@ -246,14 +395,28 @@ def test_python_dash_m_is_the_same_command():
 def sgd_snapshot(tmp_path_factory) -> Path:
     """A solver-state snapshot of a 2-iteration SGD run (and its weights file beside it)."""
     folder = tmp_path_factory.mktemp("sgd")
-    assert main(["train", *TINY, "--snapshot", "2", "--snapshot-prefix", str(folder / "sgd"),
-                 "--out", str(folder / "final.pt")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                *TINY,
+                "--snapshot",
+                "2",
+                "--snapshot-prefix",
+                str(folder / "sgd"),
+                "--out",
+                str(folder / "final.pt"),
+            ]
+        )
+        == 0
+    )
     return folder / "sgd_iter_2.solverstate.pt"
 
 
 def _write(name: str, content: bytes) -> Callable:
     def setup(tmp: Path, monkeypatch) -> None:
         (tmp / name).write_bytes(content)
+
     return setup
 
 
@@ -327,55 +490,102 @@ class BadInput:
 
 
 BAD_INPUTS = [
-    BadInput("solver is a binary file", ["train", "--solver", "{tmp}/bin.prototxt"], "bin.prototxt",
-             _write("bin.prototxt", bytes(range(256)) * 16)),
-    BadInput("solver is latin-1", ["train", "--solver", "{tmp}/latin.prototxt"], "latin.prototxt",
-             _write("latin.prototxt", 'base_lr: 0.01\n# r\u00e9glage\nmomentum: 0.9\n'.encode("latin-1"))),
-    BadInput("solver is NUL-filled", ["train", "--solver", "{tmp}/nul.prototxt"], "nul.prototxt",
-             _write("nul.prototxt", b"\0" * 1_000_000)),
-    BadInput("solver is empty", ["train", "--solver", "{tmp}/empty.prototxt"], "empty.prototxt",
-             _write("empty.prototxt", b"")),
+    BadInput(
+        "solver is a binary file",
+        ["train", "--solver", "{tmp}/bin.prototxt"],
+        "bin.prototxt",
+        _write("bin.prototxt", bytes(range(256)) * 16),
+    ),
+    BadInput(
+        "solver is latin-1",
+        ["train", "--solver", "{tmp}/latin.prototxt"],
+        "latin.prototxt",
+        _write("latin.prototxt", "base_lr: 0.01\n# r\u00e9glage\nmomentum: 0.9\n".encode("latin-1")),
+    ),
+    BadInput(
+        "solver is NUL-filled",
+        ["train", "--solver", "{tmp}/nul.prototxt"],
+        "nul.prototxt",
+        _write("nul.prototxt", b"\0" * 1_000_000),
+    ),
+    BadInput(
+        "solver is empty",
+        ["train", "--solver", "{tmp}/empty.prototxt"],
+        "empty.prototxt",
+        _write("empty.prototxt", b""),
+    ),
     BadInput("solver is a folder", ["train", "--solver", "{tmp}"], "folder"),
     BadInput("solver is missing", ["train", "--solver", "{tmp}/missing.prototxt"], "missing.prototxt"),
-    BadInput("solver with a bad value", ["train", "--solver", "{tmp}/bad.prototxt"], "momentum",
-             _write("bad.prototxt", b"base_lr: 0.01\nmomentum: lots\n")),
-    BadInput("batch larger than the split", ["train", *TINY, "--batch-size", "100000"],
-             "batch size 100000 exceeds the 60000 samples of the MNIST train split"),
+    BadInput(
+        "solver with a bad value",
+        ["train", "--solver", "{tmp}/bad.prototxt"],
+        "momentum",
+        _write("bad.prototxt", b"base_lr: 0.01\nmomentum: lots\n"),
+    ),
+    BadInput(
+        "batch larger than the split",
+        ["train", *TINY, "--batch-size", "100000"],
+        "batch size 100000 exceeds the 60000 samples of the MNIST train split",
+    ),
     BadInput("batch size 0", ["train", *TINY, "--batch-size", "0"], "train_batch_size"),
-    BadInput("sigmoid policy overflowing exp()", ["train", *TINY, "--lr-policy", "sigmoid", "--gamma", "0.2",
-                                                  "--stepsize", "5000"], "", code=0,
-             stdout="trained 2 iterations"),
+    BadInput(
+        "sigmoid policy overflowing exp()",
+        ["train", *TINY, "--lr-policy", "sigmoid", "--gamma", "0.2", "--stepsize", "5000"],
+        "",
+        code=0,
+        stdout="trained 2 iterations",
+    ),
     BadInput("seed beyond int64", ["train", *TINY, "--seed", "99999999999999999999"], "random_seed"),
-    BadInput("resume with another solver type", ["train", *TINY, "--type", "Adam", "--resume", "{state}"],
-             "Adam"),
-    BadInput("resume from a weights file", ["train", *TINY, "--resume", "{weights}"],
-             "not a solver-state snapshot"),
-    BadInput("resume from a missing file", ["train", *TINY, "--resume", "{tmp}/gone.solverstate.pt"],
-             "gone.solverstate.pt"),
-    BadInput("unreadable MNIST file", ["train", *TINY, "--data-dir", "{tmp}/mnist"],
-             "train-labels-idx1-ubyte: permission denied", _unreadable_mnist),
+    BadInput("resume with another solver type", ["train", *TINY, "--type", "Adam", "--resume", "{state}"], "Adam"),
+    BadInput("resume from a weights file", ["train", *TINY, "--resume", "{weights}"], "not a solver-state snapshot"),
+    BadInput(
+        "resume from a missing file", ["train", *TINY, "--resume", "{tmp}/gone.solverstate.pt"], "gone.solverstate.pt"
+    ),
+    BadInput(
+        "unreadable MNIST file",
+        ["train", *TINY, "--data-dir", "{tmp}/mnist"],
+        "train-labels-idx1-ubyte: permission denied",
+        _unreadable_mnist,
+    ),
     BadInput("--out is a folder", ["train", *TINY, "--out", "{tmp}"], "is a folder, not a file"),
     BadInput("--out is empty", ["train", *TINY, "--out", ""], "empty path"),
-    BadInput("--out exists", ["train", *TINY, "--out", "{tmp}/exists.pt"], "already exists",
-             _write("exists.pt", b"keep me")),
-    BadInput("snapshot prefix under a file", ["train", *TINY, "--snapshot-prefix", "{tmp}/somefile/x"],
-             "is a file, not a folder", _write("somefile", b"not a folder")),
-    BadInput("read-only snapshot folder", ["train", *TINY, "--snapshot-prefix", "{tmp}/snaps/x"],
-             "cannot write in", _read_only_snapshot_folder),
-    BadInput("disk full when snapshotting", ["train", *TINY], "the disk is full",
-             _disk_full_at_the_snapshot),
+    BadInput(
+        "--out exists", ["train", *TINY, "--out", "{tmp}/exists.pt"], "already exists", _write("exists.pt", b"keep me")
+    ),
+    BadInput(
+        "snapshot prefix under a file",
+        ["train", *TINY, "--snapshot-prefix", "{tmp}/somefile/x"],
+        "is a file, not a folder",
+        _write("somefile", b"not a folder"),
+    ),
+    BadInput(
+        "read-only snapshot folder",
+        ["train", *TINY, "--snapshot-prefix", "{tmp}/snaps/x"],
+        "cannot write in",
+        _read_only_snapshot_folder,
+    ),
+    BadInput("disk full when snapshotting", ["train", *TINY], "the disk is full", _disk_full_at_the_snapshot),
     BadInput("weight_decay inf", ["train", *TINY, "--weight-decay", "inf"], "weight_decay", absent="base_lr"),
     BadInput("momentum nan", ["train", *TINY, "--momentum", "nan"], "momentum"),
     BadInput("max_iter -5", ["train", *TINY, "--max-iter", "-5"], "max_iter"),
     BadInput("unknown model", ["train", "--model", "alexnet"], "invalid choice: 'alexnet'"),
     BadInput("info of a missing file", ["info", "{tmp}/none.pt"], "no checkpoint file at"),
-    BadInput("evaluate with an --arch that does not fit", ["evaluate", "{tmp}/caffe.pt", "--arch", "tut"],
-             "looks like the 'caffe' LeNet", _caffe_weights),
+    BadInput(
+        "evaluate with an --arch that does not fit",
+        ["evaluate", "{tmp}/caffe.pt", "--arch", "tut"],
+        "looks like the 'caffe' LeNet",
+        _caffe_weights,
+    ),
     BadInput("evaluate a missing file", ["evaluate", "{tmp}/none.pt"], "no checkpoint file at"),
-    BadInput("evaluate a non-torch file", ["evaluate", "{tmp}/text.pt"], "not a torch checkpoint",
-             _write("text.pt", b"just some text\n" * 100)),
-    BadInput("evaluate a pickle that needs code", ["evaluate", "{tmp}/code.pt"], "nothing was executed",
-             _pickle_needing_code),
+    BadInput(
+        "evaluate a non-torch file",
+        ["evaluate", "{tmp}/text.pt"],
+        "not a torch checkpoint",
+        _write("text.pt", b"just some text\n" * 100),
+    ),
+    BadInput(
+        "evaluate a pickle that needs code", ["evaluate", "{tmp}/code.pt"], "nothing was executed", _pickle_needing_code
+    ),
 ]
 
 

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from lenet_course.config import (
-    CAFFE_DEFAULTS, LENET_SOLVER_PROTOTXT, SOLVER_TYPES, ConfigError, ConfigWarning, SolverConfig,
+    CAFFE_DEFAULTS,
+    LENET_SOLVER_PROTOTXT,
+    SOLVER_TYPES,
+    ConfigError,
+    ConfigWarning,
+    SolverConfig,
 )
 from lenet_course.schedules import POLICIES, POLICY_TABLE, lr_at
 
@@ -56,8 +61,10 @@ def test_config_is_frozen():
         (lambda: SolverConfig().replace(lr_policy="exp", gamma=0.9995), ("exp", 0.9995, None, None)),
         (lambda: SolverConfig().replace(lr_policy="poly", power=2), ("poly", None, 2.0, None)),
         (lambda: SolverConfig(lr_policy="inv", gamma=1e-3), ("inv", 1e-3, 0.75, None)),
-        (lambda: SolverConfig(lr_policy="step", gamma=0.1, stepsize=10).replace(lr_policy="inv"),
-         ("inv", 0.0001, 0.75, None)),
+        (
+            lambda: SolverConfig(lr_policy="step", gamma=0.1, stepsize=10).replace(lr_policy="inv"),
+            ("inv", 0.0001, 0.75, None),
+        ),
     ],
 )
 def test_building_a_config_the_natural_way_works_without_warnings(no_warnings, build, expected):
@@ -156,8 +163,14 @@ def test_weight_decay_inf_does_not_blame_base_lr():
 
 
 def test_numpy_numbers_and_the_int64_limits_are_accepted(no_warnings):
-    c = SolverConfig(base_lr=np.float32(0.5), max_iter=np.int64(20), random_seed=2**63 - 1,
-                     stepvalue=[np.int64(5)], lr_policy="multistep", gamma=0.5)
+    c = SolverConfig(
+        base_lr=np.float32(0.5),
+        max_iter=np.int64(20),
+        random_seed=2**63 - 1,
+        stepvalue=[np.int64(5)],
+        lr_policy="multistep",
+        gamma=0.5,
+    )
     assert (c.base_lr, c.max_iter, c.stepvalue) == (0.5, 20, (5,))
     assert type(c.base_lr) is float and type(c.max_iter) is int
     assert SolverConfig(random_seed=-(2**63)).random_seed == -(2**63)
@@ -170,7 +183,10 @@ def test_changes_from_lists_the_fields_that_differ():
     assert old.changes_from(old) == {}
     switched = old.with_policy("step", gamma=0.1, stepsize=100)
     assert switched.changes_from(old) == {
-        "lr_policy": ("inv", "step"), "gamma": (0.0001, 0.1), "power": (0.75, None), "stepsize": (None, 100),
+        "lr_policy": ("inv", "step"),
+        "gamma": (0.0001, 0.1),
+        "power": (0.75, None),
+        "stepsize": (None, 100),
     }
     with pytest.raises(ConfigError):
         old.changes_from({"base_lr": 0.1})
@@ -208,32 +224,83 @@ def test_reads_the_lenet_solver_prototxt():
 CAFFE_MNIST_SOLVERS = {
     "lenet_solver.prototxt": ("SGD", "inv", 0.01, 0.9, 0.0005, 100, dict(gamma=1e-4, power=0.75, max_iter=10000)),
     "lenet_multistep_solver.prototxt": (
-        "SGD", "multistep", 0.01, 0.9, 0.0005, 100,
-        dict(gamma=0.9, stepvalue=(5000, 7000, 8000, 9000, 9500), power=None, snapshot_prefix="examples/mnist/lenet_multistep"),
+        "SGD",
+        "multistep",
+        0.01,
+        0.9,
+        0.0005,
+        100,
+        dict(
+            gamma=0.9,
+            stepvalue=(5000, 7000, 8000, 9000, 9500),
+            power=None,
+            snapshot_prefix="examples/mnist/lenet_multistep",
+        ),
     ),
     "lenet_solver_adam.prototxt": (
-        "Adam", "fixed", 0.001, 0.9, 0.0, 100, dict(momentum2=0.999, delta=1e-8, gamma=None, display=100),
+        "Adam",
+        "fixed",
+        0.001,
+        0.9,
+        0.0,
+        100,
+        dict(momentum2=0.999, delta=1e-8, gamma=None, display=100),
     ),
     "lenet_solver_rmsprop.prototxt": ("RMSProp", "inv", 0.01, 0.0, 0.0005, 100, dict(rms_decay=0.98, gamma=1e-4)),
     "lenet_adadelta_solver.prototxt": ("AdaDelta", "fixed", 1.0, 0.95, 0.0005, 100, dict(delta=1e-6)),
     "lenet_auto_solver.prototxt": (
-        "SGD", "inv", 0.01, 0.9, 0.0005, 100, dict(net=None, solver_mode=None, snapshot_prefix="mnist/lenet"),
+        "SGD",
+        "inv",
+        0.01,
+        0.9,
+        0.0005,
+        100,
+        dict(net=None, solver_mode=None, snapshot_prefix="mnist/lenet"),
     ),
     "lenet_consolidated_solver.prototxt": (
-        "SGD", "inv", 0.01, 0.9, 0.0005, 100, dict(random_seed=1701, net=None, solver_mode="GPU"),
+        "SGD",
+        "inv",
+        0.01,
+        0.9,
+        0.0005,
+        100,
+        dict(random_seed=1701, net=None, solver_mode="GPU"),
     ),
     "mnist_autoencoder_solver.prototxt": (
-        "SGD", "step", 0.01, 0.9, 0.0005, 100,
+        "SGD",
+        "step",
+        0.01,
+        0.9,
+        0.0005,
+        100,
         dict(gamma=0.1, stepsize=10000, max_iter=65000, test_compute_loss=True, snapshot=10000),
     ),
     "mnist_autoencoder_solver_adadelta.prototxt": (
-        "AdaDelta", "fixed", 1.0, 0.95, 0.0005, 100, dict(delta=1e-8, test_compute_loss=True),
+        "AdaDelta",
+        "fixed",
+        1.0,
+        0.95,
+        0.0005,
+        100,
+        dict(delta=1e-8, test_compute_loss=True),
     ),
     "mnist_autoencoder_solver_adagrad.prototxt": (
-        "AdaGrad", "fixed", 0.01, 0.0, 0.0005, 100, dict(test_compute_loss=True),
+        "AdaGrad",
+        "fixed",
+        0.01,
+        0.0,
+        0.0005,
+        100,
+        dict(test_compute_loss=True),
     ),
     "mnist_autoencoder_solver_nesterov.prototxt": (
-        "Nesterov", "step", 0.01, 0.95, 0.0005, 100, dict(gamma=0.1, stepsize=10000),
+        "Nesterov",
+        "step",
+        0.01,
+        0.95,
+        0.0005,
+        100,
+        dict(gamma=0.1, stepsize=10000),
     ),
 }
 
@@ -248,7 +315,13 @@ def test_caffe_mnist_solver_files_load_with_caffes_defaults(name):
     kind, policy, base_lr, momentum, weight_decay, test_iter, others = CAFFE_MNIST_SOLVERS[name]
     c, _ = read_quietly(FIXTURES / name)
     assert (c.type, c.lr_policy, c.base_lr, c.momentum, c.weight_decay, c.test_iter) == (
-        kind, policy, base_lr, momentum, weight_decay, test_iter)
+        kind,
+        policy,
+        base_lr,
+        momentum,
+        weight_decay,
+        test_iter,
+    )
     for field, value in others.items():
         assert getattr(c, field) == value, field
     if "random_seed" not in others:
@@ -283,8 +356,8 @@ def test_a_missing_snapshot_prefix_is_the_solver_files_name(tmp_path, no_warning
 def test_reads_a_file_with_comments_quotes_and_repeated_stepvalue(tmp_path, no_warnings):
     path = tmp_path / "solver.prototxt"
     path.write_text(
-        '# a multistep solver\n'
-        'base_lr: 0.1   # trailing comment\n'
+        "# a multistep solver\n"
+        "base_lr: 0.1   # trailing comment\n"
         "lr_policy: 'multistep'\n"
         "gamma: 0.5\n"
         "stepvalue: 1000\n"
@@ -292,9 +365,9 @@ def test_reads_a_file_with_comments_quotes_and_repeated_stepvalue(tmp_path, no_w
         "\n"
         'snapshot_prefix: "runs/with # hash"\n'
         "solver_mode: CPU\n"
-        "type: \"Adam\"\n"
+        'type: "Adam"\n'
         "test_initialization: false\n"
-        "iter_size: 4 average_loss: 20; clip_gradients: 10, regularization_type: \"L1\"\n"
+        'iter_size: 4 average_loss: 20; clip_gradients: 10, regularization_type: "L1"\n'
         "train_batch_size: 32\n"
     )
     c = SolverConfig.from_prototxt(path)
@@ -323,8 +396,17 @@ def test_parser_reads_nested_blocks_in_every_form(no_warnings):
     assert c.snapshot_prefix == 'a "quoted" name'
     assert len(caught) == 1
     message = str(caught[0].message)
-    for name in ("net_param", "train_state", "test_state", "device_id", "debug_info", "snapshot_format",
-                 "layer_wise_reduce", "snapshot_diff", "ignored because lr_policy 'step' does not use them: stepvalue"):
+    for name in (
+        "net_param",
+        "train_state",
+        "test_state",
+        "device_id",
+        "debug_info",
+        "snapshot_format",
+        "layer_wise_reduce",
+        "snapshot_diff",
+        "ignored because lr_policy 'step' does not use them: stepvalue",
+    ):
         assert name in message
 
 
@@ -345,9 +427,20 @@ def round_trip_configs():
         yield base.with_policy(name, **POLICY_TABLE[name].typical())
     for kind in SOLVER_TYPES:
         yield base.replace(type=kind)
-    yield base.replace(solver_mode="CPU", random_seed=-1, clip_gradients=3.5, iter_size=2, average_loss=10,
-                       regularization_type="L1", snapshot_after_train=False, test_compute_loss=True,
-                       base_lr=1 / 3, delta=1e-6, rms_decay=0.95, snapshot_prefix='we"ird # name')
+    yield base.replace(
+        solver_mode="CPU",
+        random_seed=-1,
+        clip_gradients=3.5,
+        iter_size=2,
+        average_loss=10,
+        regularization_type="L1",
+        snapshot_after_train=False,
+        test_compute_loss=True,
+        base_lr=1 / 3,
+        delta=1e-6,
+        rms_decay=0.95,
+        snapshot_prefix='we"ird # name',
+    )
     yield SolverConfig.caffe_defaults()
 
 
@@ -365,11 +458,14 @@ def test_to_prototxt_round_trips_every_policy_and_type(config, no_warnings):
         ('base_lr: "0.1"\n', "line 1: bad value for base_lr: base_lr takes a number, got the string '0.1'"),
         ("max_iter: 10.5\n", "line 1: bad value for max_iter: expected an integer"),
         ("base_lr 0.01\n", "line 1: cannot read 'base_lr'; expected 'field: value'"),
-        ("lr_policy: \"inv\nbase_lr: 1\n", "line 1: unterminated string"),
+        ('lr_policy: "inv\nbase_lr: 1\n', "line 1: unterminated string"),
         ("base_lr: 0.01\nbase_lr: 0.02\n", r"line 2: field 'base_lr' is given twice \(first on line 1\)"),
         ("test_initialization: maybe\n", "line 1: bad value for test_initialization"),
         ('lr_policy: "cosine"\n', "unknown lr_policy 'cosine'; valid policies are"),
-        ('lr_policy: "step"\ngamma: 0.1\n', r"'step' needs stepsize .*the file has none \(Caffe would silently use 0\)"),
+        (
+            'lr_policy: "step"\ngamma: 0.1\n',
+            r"'step' needs stepsize .*the file has none \(Caffe would silently use 0\)",
+        ),
         ('lr_policy: "inv"\npower: 0.75\n', "'inv' needs gamma"),
         ("base_lr: 0.01\n", "no lr_policy: Caffe has no default for it"),
         ("lr_policy: 'fixed'\nbase_lr { x: 1 }\n", "line 2: base_lr takes a single value"),
@@ -413,11 +509,16 @@ def write(tmp_path, name, data: bytes) -> Path:
         (lambda d: "# one comment", "no solver fields"),
         (lambda d: write(d, "empty.prototxt", b""), "empty.prototxt: no solver fields"),
         (lambda d: write(d, "c.prototxt", b"# nothing here\n"), "c.prototxt: no solver fields"),
-        (lambda d: write(d, "zeros.prototxt", b"\x00" * 100_000), "zeros.prototxt contains NUL bytes: it is a binary file"),
+        (
+            lambda d: write(d, "zeros.prototxt", b"\x00" * 100_000),
+            "zeros.prototxt contains NUL bytes: it is a binary file",
+        ),
         (lambda d: write(d, "model.pt", bytes(range(256)) * 50), "model.pt contains NUL bytes"),
         (lambda d: "\x00" * 10_000_000, "solver.prototxt text contains NUL characters"),
-        (lambda d: write(d, "latin1.prototxt", "# r\xe9glage\nlr_policy: 'fixed'\n".encode("latin-1")),
-         r"latin1.prototxt is not UTF-8 text \(byte 0xe9 at offset 3\)"),
+        (
+            lambda d: write(d, "latin1.prototxt", "# r\xe9glage\nlr_policy: 'fixed'\n".encode("latin-1")),
+            r"latin1.prototxt is not UTF-8 text \(byte 0xe9 at offset 3\)",
+        ),
         (lambda d: write(d, "junk.prototxt", b"\x89PNG\r\n\x1a\n" + b"\xff" * 50), "junk.prototxt is not UTF-8 text"),
         (lambda d: d / "missing.prototxt", "no solver.prototxt at .*missing.prototxt"),
         (lambda d: "does/not/exist.prototxt", "no solver.prototxt at does/not/exist.prototxt"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from lenet_course.data import repo_root
 from lenet_course.lessons import budget
 from lenet_course.lessons.caffe_net import (
     LENET_TRAIN_TEST_PROTOTXT,
@@ -16,15 +15,23 @@ from lenet_course.lessons.caffe_net import (
 )
 from lenet_course.lessons.course import LESSONS, describe_data_location, environment_report, lesson_map, mnist_status
 from lenet_course.models import CaffeLeNet, TutLeNet
+from lenet_course.paths import course_root
 
 
 def test_lessons_are_the_eight_notebooks_in_order():
     assert [lesson.name for lesson in LESSONS] == [
-        "00_start_here", "01_backprop_history", "02_convolution_and_pooling", "03_lenet_architecture",
-        "04_mnist_data", "05_learning_rate_policies", "06_training_lenet", "07_inspecting_tut2_model"]
+        "00_start_here",
+        "01_backprop_history",
+        "02_convolution_and_pooling",
+        "03_lenet_architecture",
+        "04_mnist_data",
+        "05_learning_rate_policies",
+        "06_training_lenet",
+        "07_inspecting_tut2_model",
+    ]
     assert lesson_map().count("\n") == 7
     for lesson in LESSONS[:5]:  # the first five exist already; the rest come with their issue
-        assert (repo_root() / "notebooks" / f"{lesson.name}.ipynb").is_file()
+        assert (course_root() / "notebooks" / f"{lesson.name}.ipynb").is_file()
 
 
 def test_budget_default_values_and_errors(monkeypatch):
@@ -63,15 +70,31 @@ def test_environment_report_has_every_check(monkeypatch, mnist_root):
 
 def test_prototxt_layers_of_caffe_lenet():
     layers = net_layers()
-    assert [layer.name for layer in layers] == ["mnist", "mnist", "conv1", "pool1", "conv2", "pool2", "ip1", "relu1",
-                                        "ip2", "accuracy", "loss"]
+    assert [layer.name for layer in layers] == [
+        "mnist",
+        "mnist",
+        "conv1",
+        "pool1",
+        "conv2",
+        "pool2",
+        "ip1",
+        "relu1",
+        "ip2",
+        "accuracy",
+        "loss",
+    ]
     data_train, data_test = layers[0], layers[1]
     assert (data_train.phase, data_train.params["batch_size"], data_train.params["backend"]) == ("TRAIN", 64, "LMDB")
     assert (data_test.phase, data_test.params["batch_size"]) == ("TEST", 100)
     assert data_train.params["scale"] == 0.00390625
     conv1 = layers[2]
-    assert conv1.params == {"num_output": 20, "kernel_size": 5, "stride": 1, "weight_filler": "xavier",
-                            "bias_filler": "constant"}
+    assert conv1.params == {
+        "num_output": 20,
+        "kernel_size": 5,
+        "stride": 1,
+        "weight_filler": "xavier",
+        "bias_filler": "constant",
+    }
     assert conv1.lr_mult == (1.0, 2.0) and conv1.bottom == ("data",) and conv1.top == ("conv1",)
     assert layers[7].top == layers[7].bottom == ("ip1",)
 

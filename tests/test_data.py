@@ -6,8 +6,8 @@ import torch
 
 from lenet_course import data
 from lenet_course.data import (
-    ENV_VAR,
     MNIST_FILES,
+    SPLITS,
     LoaderBatches,
     MNISTBatchSizeError,
     MNISTCorruptError,
@@ -15,21 +15,13 @@ from lenet_course.data import (
     MNISTNotFoundError,
     MNISTUnreadableError,
     TensorBatches,
-    data_root,
     ensure_mnist,
+    evaluation_batches,
     load_mnist,
-    pick_device,
     scale_images,
     unscale_images,
 )
-
-
-def test_root_precedence(monkeypatch, tmp_path):
-    monkeypatch.setenv(ENV_VAR, str(tmp_path / "from-env"))
-    assert data_root(tmp_path / "explicit") == (tmp_path / "explicit").resolve()
-    assert data_root() == (tmp_path / "from-env").resolve()
-    monkeypatch.delenv(ENV_VAR)
-    assert data_root() == data.repo_root() / "data"
+from lenet_course.paths import DATA_ENV_VAR as ENV_VAR
 
 
 def test_missing_files_error_names_folder_files_and_variable(tmp_path):
@@ -80,9 +72,9 @@ def test_load_mnist_shapes_and_values(mnist_train, mnist_test):
     assert mean == pytest.approx(0.1307, abs=1e-4)
 
 
-def test_bad_split():
-    with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
-        load_mnist("validation")
+def test_bad_split_is_refused_before_any_file_is_read(tmp_path):
+    with pytest.raises(ValueError, match="unknown MNIST split 'validation'; use one of"):
+        load_mnist("validation", tmp_path, download=False)  # no MNIST there: the name is checked first
 
 
 def test_scalings_are_explicit():
@@ -93,8 +85,12 @@ def test_scalings_are_explicit():
     meanstd = scale_images(pixels, "meanstd")
     torch.testing.assert_close(meanstd.flatten(), (torch.tensor([0, 128, 255]) / 255 - 0.1307) / 0.3081)
     for scale in ("caffe", "meanstd"):
-        torch.testing.assert_close(unscale_images(scale_images(pixels, scale), scale).flatten(),
-                                   torch.tensor([0, 128, 255]) / 255, atol=0.005, rtol=0)
+        torch.testing.assert_close(
+            unscale_images(scale_images(pixels, scale), scale).flatten(),
+            torch.tensor([0, 128, 255]) / 255,
+            atol=0.005,
+            rtol=0,
+        )
     with pytest.raises(ValueError, match="scale must be one of"):
         scale_images(pixels, "none")
     with pytest.raises(TypeError):
@@ -153,15 +149,6 @@ def test_loader_augmentation_changes_pixels_but_not_labels(mnist_root):
     (x1, y1), (x2, y2) = plain.next_batch(), aug.next_batch()
     assert torch.equal(y1, y2) and x2.shape == (16, 1, 28, 28)
     assert not torch.allclose(x1, x2)
-
-
-def test_pick_device_honours_cpu_mode():
-    assert pick_device("CPU").type == "cpu"
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert pick_device().type == expected
-    if not torch.cuda.is_available():
-        with pytest.warns(UserWarning, match="no CUDA device"):
-            assert pick_device("GPU").type == "cpu"
 
 
 def test_every_mnist_error_is_a_value_error_and_keeps_its_old_base():
@@ -223,3 +210,83 @@ def test_unreadable_file_is_named_with_the_fix(mnist_root, tmp_path, monkeypatch
     assert f"cannot read the MNIST file {labels}: permission denied" in message
     assert f"chmod a+r {labels}" in message and ENV_VAR in message
     assert err.value.__cause__ is None
+
+
+# ---- the splits: train = fit + val, test ---------------------------------------------------------
+def test_fit_and_val_cut_the_60000_training_images_in_two(mnist_root, mnist_train):
+    images, labels = mnist_train
+    fit_x, fit_y = load_mnist("fit", mnist_root, download=False)
+    val_x, val_y = load_mnist("val", mnist_root, download=False)
+    assert (len(images), len(fit_y), len(val_y)) == (60_000, 55_000, 5_000)
+    # fit is the first 55,000 and val the last 5,000: together exactly the training split, no overlap
+    assert torch.equal(torch.cat([fit_x, val_x]), images) and torch.equal(torch.cat([fit_y, val_y]), labels)
+    assert torch.equal(val_x, images[55_000:]) and torch.equal(fit_x[:2048], images[:2048])
+    assert set(SPLITS) == {"train", "fit", "val", "test"}
+
+
+def test_the_validation_split_is_balanced_like_the_training_set(mnist_root, mnist_train):
+    _, labels = mnist_train
+    _, val_y = load_mnist("val", mnist_root, download=False)
+    share_all = torch.bincount(labels, minlength=10).double() / len(labels)
+    share_val = torch.bincount(val_y, minlength=10).double() / len(val_y)
+    assert int(torch.bincount(val_y, minlength=10).min()) >= 450  # every digit well represented
+    assert float((share_val - share_all).abs().max()) < 0.01  # within one percentage point
+
+
+def test_an_unknown_split_names_the_valid_ones(mnist_root):
+    for make in (
+        lambda: load_mnist("validation", mnist_root, download=False),
+        lambda: TensorBatches("valid", scale="caffe", device="cpu", root=mnist_root),
+        lambda: LoaderBatches("training", scale="caffe", device="cpu", root=mnist_root),
+    ):
+        with pytest.raises(MNISTError, match="'train', 'fit', 'val', 'test'"):
+            make()
+
+
+def test_batch_sources_read_the_named_split(mnist_root, mnist_train):
+    images, labels = mnist_train
+    val = evaluation_batches("caffe", 1000, split="val", device="cpu", root=mnist_root)
+    assert val.size == 5_000 and not val.shuffle
+    x, y = next(val.iter_epoch())
+    assert torch.equal(y, labels[55_000:56_000])
+    assert torch.equal(x, scale_images(images[55_000:56_000], "caffe"))
+    loader = LoaderBatches("val", scale="caffe", batch_size=10, shuffle=False, device="cpu", root=mnist_root, limit=30)
+    assert loader.size == 30
+    x2, y2 = next(loader.iter_epoch())
+    assert torch.equal(y2, labels[55_000:55_010]) and torch.allclose(x2, x[:10])
+    fit = LoaderBatches("fit", scale="caffe", batch_size=10, device="cpu", root=mnist_root)
+    assert fit.size == 55_000
+    assert evaluation_batches("meanstd", device="cpu", root=mnist_root).size == 10_000  # the test split by default
+
+
+def test_rewind_goes_back_to_the_first_batch_of_epoch_0(small_train, mnist_root):
+    fast = TensorBatches(scale="caffe", batch_size=500, seed=7, device="cpu", data=small_train)
+    slow = LoaderBatches(scale="caffe", batch_size=16, seed=7, device="cpu", root=mnist_root, limit=40)
+    for source in (fast, slow):
+        first = [source.next_batch()[1] for _ in range(2)]
+        for _ in range(5):
+            source.next_batch()  # into a later epoch
+        assert source.epoch >= 1
+        source.rewind()
+        assert source.state_dict() == {"epoch": 0, "position": 0, "seed": 7}
+        assert all(torch.equal(source.next_batch()[1], y) for y in first)
+
+
+def test_augmentation_follows_the_seed_and_leaves_the_global_stream_alone(mnist_root):
+    def augmented(seed):
+        return LoaderBatches(
+            scale="meanstd", batch_size=16, seed=seed, augment=True, device="cpu", root=mnist_root, limit=32
+        )
+
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    a = augmented(3)
+    xa = [a.next_batch()[0] for _ in range(3)]  # the third batch is epoch 1: new draws
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.manual_seed(99)  # whatever the process drew before, the same seed gives the same images
+    b = augmented(3)
+    assert all(torch.equal(x, b.next_batch()[0]) for x in xa)
+    assert not torch.equal(augmented(4).next_batch()[0], xa[0])
+    c = augmented(3)  # a resume in the middle of epoch 1 redraws what the first run drew
+    c.load_state_dict({"epoch": 1, "position": 0, "seed": 3})
+    assert torch.equal(c.next_batch()[0], xa[2])

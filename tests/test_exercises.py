@@ -101,7 +101,11 @@ def test_numbers_in_other_types_and_words_in_other_cases_are_accepted():
 
 def test_lookup_and_lesson_listing():
     assert [e.id for e in exercises_for("02_convolution_and_pooling")] == [
-        "02.output_size", "02.same_padding", "02.horizontal_kernel", "02.pool_mode"]
+        "02.output_size",
+        "02.same_padding",
+        "02.horizontal_kernel",
+        "02.pool_mode",
+    ]
     assert all(2 <= len(exercises_for(f"0{n}")) <= 4 for n in range(5))
     assert "28x28" in question("02.output_size")
     with pytest.raises(KeyError, match="no exercise"):

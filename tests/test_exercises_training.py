@@ -9,7 +9,7 @@ import torch
 from lenet_course.exercises import all_exercises, check, exercises_for, get_exercise
 
 RIGHT = {
-    "05.inv_at_5000": 0.01 * 1.5 ** -0.75,
+    "05.inv_at_5000": 0.01 * 1.5**-0.75,
     "05.step_at_7000": 1e-4,
     "05.zero_at_max_iter": "poly",
     "06.caffe_step": 0.35,
@@ -23,8 +23,9 @@ RIGHT = {
 
 def _top_confusion_of_shipped_model() -> tuple[int, int]:
     """The most frequent (true, predicted) mistake of assets/tut2-model.pt, counted here directly."""
-    from lenet_course.checkpoints import load_model, shipped_model_path
+    from lenet_course.checkpoints import load_model
     from lenet_course.data import load_mnist, scale_images
+    from lenet_course.paths import shipped_model_path
 
     model = load_model(shipped_model_path(), device="cpu")
     images, labels = load_mnist("test")
@@ -39,9 +40,10 @@ def _top_confusion_of_shipped_model() -> tuple[int, int]:
 def _right(exercise_id):
     return _top_confusion_of_shipped_model() if exercise_id == "07.top_confusion" else RIGHT[exercise_id]
 
+
 WRONG = [
     ("05.inv_at_5000", 0.01, "starting rate"),
-    ("05.inv_at_5000", 0.01 * 1.5 ** 0.75, "negative"),
+    ("05.inv_at_5000", 0.01 * 1.5**0.75, "negative"),
     ("05.inv_at_5000", 0.0074, "too large"),
     ("05.step_at_7000", 1e-3, "two drops"),
     ("05.step_at_7000", 0.01 * 0.1 ** (7000 / 3000), "floor"),
@@ -71,6 +73,7 @@ def test_the_reversed_top_confusion_is_called_the_other_way_round():
     feedback = check("07.top_confusion", (predicted, true))
     assert not feedback.correct
     assert "the other way round" in feedback.message or "another pair" in feedback.message
+
 
 LESSONS = ("05", "06", "07")
 

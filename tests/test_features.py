@@ -90,11 +90,17 @@ def test_unknown_layer_lists_valid_names():
     assert _hooks(model) == 0
 
 
-@pytest.mark.parametrize("arch,layer,shape", [
-    ("caffe", "conv1", (20, 1, 5, 5)), ("caffe", "conv2", (50, 20, 5, 5)),
-    ("tut", "conv1", (6, 1, 5, 5)), ("tut", "conv2", (16, 6, 5, 5)),
-    ("lenet5", "c1", (6, 1, 5, 5)), ("lenet5", "c5", (120, 16, 5, 5)),
-])
+@pytest.mark.parametrize(
+    "arch,layer,shape",
+    [
+        ("caffe", "conv1", (20, 1, 5, 5)),
+        ("caffe", "conv2", (50, 20, 5, 5)),
+        ("tut", "conv1", (6, 1, 5, 5)),
+        ("tut", "conv2", (16, 6, 5, 5)),
+        ("lenet5", "c1", (6, 1, 5, 5)),
+        ("lenet5", "c5", (120, 16, 5, 5)),
+    ],
+)
 def test_filters_are_the_conv_weights(arch, layer, shape):
     model = _model(arch)
     w = features.filters(model, layer)
@@ -208,8 +214,9 @@ def test_look_at_the_logits_is_flat_with_one_value_per_class(digits):
     model = _model("tut")
     seen = features.look(model, digits[0][0], "fc_3")
     assert seen.maps.shape == (10, 1, 1) and seen.is_flat
-    np.testing.assert_allclose(np.exp(seen.maps.ravel()) / np.exp(seen.maps.ravel()).sum(), seen.probabilities,
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        np.exp(seen.maps.ravel()) / np.exp(seen.maps.ravel()).sum(), seen.probabilities, rtol=1e-5
+    )
     with pytest.raises(ValueError, match="valid names"):
         features.look(model, digits[0][0], "fc_9")
 

@@ -21,6 +21,7 @@ from lenet_course.models import CaffeLeNet
 
 # --- history ---------------------------------------------------------------------------------------
 
+
 def test_events_are_the_milestones_in_year_order():
     years = [e.year for e in EVENTS]
     assert years == sorted(years) == [1986, 1989, 1998, 2012, 2014]
@@ -43,6 +44,7 @@ def test_timeline_sorts_plain_tuples_and_rejects_bad_entries():
 
 
 # --- back-propagation ----------------------------------------------------------------------------
+
 
 def test_manual_gradients_match_autograd_and_finite_differences():
     x, y = bp.xor_data()
@@ -94,6 +96,7 @@ def test_backprop_errors_are_clear():
 
 
 # --- convolution ---------------------------------------------------------------------------------
+
 
 def test_conv2d_naive_hand_computed_values():
     image = torch.arange(25.0).view(5, 5)

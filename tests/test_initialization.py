@@ -117,8 +117,9 @@ def test_a_seed_is_a_local_generator_and_a_generator_is_advanced():
     assert torch.equal(by_seed, by_generator)
     again = init_weights_(CaffeLeNet(), "caffe_xavier", generator=g).conv2.weight  # g moved on
     assert not torch.equal(again, by_generator)
-    assert torch.equal(init_weights_(CaffeLeNet(), "he").ip1.weight,
-                       init_weights_(CaffeLeNet(), "he", seed=0).ip1.weight)  # no argument: seed 0
+    assert torch.equal(
+        init_weights_(CaffeLeNet(), "he").ip1.weight, init_weights_(CaffeLeNet(), "he", seed=0).ip1.weight
+    )  # no argument: seed 0
     with pytest.raises(ValueError, match="either"):
         init_weights_(CaffeLeNet(), "he", seed=1, generator=torch.Generator())
 
@@ -127,3 +128,16 @@ def test_caffe_xavier_draws_within_caffes_bound():
     w = init_weights_(CaffeLeNet(), "caffe_xavier", seed=0).conv2.weight  # fan_in 20*5*5 = 500
     bound = math.sqrt(3 / 500)
     assert w.abs().max().item() <= bound and w.abs().max().item() > 0.99 * bound
+
+
+def test_caffe_xavier_scheme_is_the_models_filler_drawn_from_the_same_generator():
+    from lenet_course.models import caffe_xavier_
+
+    model = init_weights_(CaffeLeNet(), "caffe_xavier", seed=5)
+    generator = torch.Generator().manual_seed(5)
+    expected = [
+        caffe_xavier_(torch.empty_like(layer.weight), generator=generator)
+        for layer in (model.conv1, model.conv2, model.ip1, model.ip2)
+    ]
+    for layer, weight in zip((model.conv1, model.conv2, model.ip1, model.ip2), expected):
+        assert torch.equal(layer.weight, weight)

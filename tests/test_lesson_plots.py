@@ -117,8 +117,10 @@ def test_activation_stats_plot_lines_follow_the_data():
     assert np.allclose(axes[0].lines[0].get_ydata(), [r.std for r in stats[SCHEMES[0]]])
     assert axes[0].get_yscale() == "log"
     # an exact zero (no spread at all) cannot go on a log axis: the plot switches to symlog
-    zero = {"a": [ActivationStats("conv1", "Conv2d", (1,), 0.0, 1.0, 0.0, 0.0)],
-            "b": [ActivationStats("conv1", "Conv2d", (1,), 0.0, 1.0, 0.0, 0.5)]}
+    zero = {
+        "a": [ActivationStats("conv1", "Conv2d", (1,), 0.0, 1.0, 0.0, 0.0)],
+        "b": [ActivationStats("conv1", "Conv2d", (1,), 0.0, 1.0, 0.0, 0.5)],
+    }
     lp.plot_activation_stats(zero, ax=axes[1], field="unit_spread")
     assert axes[1].get_yscale() == "symlog" and axes[1].get_ylim()[0] == 0
     _png(fig)

@@ -4,14 +4,31 @@ import pytest
 import torch
 
 from lenet_course.models import (
-    ARCHITECTURES, C3_TABLE, CaffeLeNet, LeNet5, TutLeNet, architecture_name, build_model,
-    caffe_xavier_, count_parameters, format_summary, summary,
+    ARCHITECTURES,
+    C3_TABLE,
+    CaffeLeNet,
+    LeNet5,
+    TutLeNet,
+    architecture_name,
+    build_model,
+    caffe_xavier_,
+    count_parameters,
+    format_summary,
+    input_scale,
+    summary,
 )
 
 TUT_KEYS = {
-    "conv1.weight": [6, 1, 5, 5], "conv1.bias": [6], "conv2.weight": [16, 6, 5, 5], "conv2.bias": [16],
-    "fc_1.weight": [120, 256], "fc_1.bias": [120], "fc_2.weight": [84, 120], "fc_2.bias": [84],
-    "fc_3.weight": [10, 84], "fc_3.bias": [10],
+    "conv1.weight": [6, 1, 5, 5],
+    "conv1.bias": [6],
+    "conv2.weight": [16, 6, 5, 5],
+    "conv2.bias": [16],
+    "fc_1.weight": [120, 256],
+    "fc_1.bias": [120],
+    "fc_2.weight": [84, 120],
+    "fc_2.bias": [84],
+    "fc_3.weight": [10, 84],
+    "fc_3.bias": [10],
 }
 
 
@@ -28,8 +45,14 @@ def test_tut_state_dict_keys_and_shapes_are_the_tutorials():
 
 def test_caffe_state_dict_uses_caffe_layer_names():
     assert list(CaffeLeNet().state_dict()) == [
-        "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-        "ip1.weight", "ip1.bias", "ip2.weight", "ip2.bias",
+        "conv1.weight",
+        "conv1.bias",
+        "conv2.weight",
+        "conv2.bias",
+        "ip1.weight",
+        "ip1.bias",
+        "ip2.weight",
+        "ip2.bias",
     ]
 
 
@@ -111,12 +134,41 @@ def test_lenet5_rbf_head():
 @pytest.mark.parametrize(
     "name,shapes",
     [
-        ("caffe", {"conv1": (1, 20, 24, 24), "pool1": (1, 20, 12, 12), "conv2": (1, 50, 8, 8),
-                   "pool2": (1, 50, 4, 4), "ip1": (1, 500), "ip2": (1, 10)}),
-        ("tut", {"conv1": (1, 6, 24, 24), "pool1": (1, 6, 12, 12), "conv2": (1, 16, 8, 8),
-                 "pool2": (1, 16, 4, 4), "fc_1": (1, 120), "fc_2": (1, 84), "fc_3": (1, 10)}),
-        ("lenet5", {"c1": (1, 6, 28, 28), "s2": (1, 6, 14, 14), "c3": (1, 16, 10, 10),
-                    "s4": (1, 16, 5, 5), "c5": (1, 120, 1, 1), "f6": (1, 84), "output": (1, 10)}),
+        (
+            "caffe",
+            {
+                "conv1": (1, 20, 24, 24),
+                "pool1": (1, 20, 12, 12),
+                "conv2": (1, 50, 8, 8),
+                "pool2": (1, 50, 4, 4),
+                "ip1": (1, 500),
+                "ip2": (1, 10),
+            },
+        ),
+        (
+            "tut",
+            {
+                "conv1": (1, 6, 24, 24),
+                "pool1": (1, 6, 12, 12),
+                "conv2": (1, 16, 8, 8),
+                "pool2": (1, 16, 4, 4),
+                "fc_1": (1, 120),
+                "fc_2": (1, 84),
+                "fc_3": (1, 10),
+            },
+        ),
+        (
+            "lenet5",
+            {
+                "c1": (1, 6, 28, 28),
+                "s2": (1, 6, 14, 14),
+                "c3": (1, 16, 10, 10),
+                "s4": (1, 16, 5, 5),
+                "c5": (1, 120, 1, 1),
+                "f6": (1, 84),
+                "output": (1, 10),
+            },
+        ),
     ],
 )
 def test_summary_reports_shapes_and_counts(name, shapes):
@@ -146,18 +198,58 @@ def test_caffe_xavier_on_a_raw_tensor():
 
 
 def test_models_read_as_plain_pytorch():
-    """A learner reads models.py to learn LeNet: only torch, and ``torch.flatten`` in forward.
+    """A learner reads models.py to learn LeNet: the classes use only torch, ``torch.flatten`` in forward.
 
-    Speed settings are applied from outside (``lenet_course.speed.make_fast``), never imported here.
+    Speed settings are applied from outside (``lenet_course.runtime.make_fast``), never imported
+    here; the only imports from the package are the two helpers that read or seed a model.
     """
     import inspect
+    import re
 
     import lenet_course.models as models
 
     source = inspect.getsource(models)
-    assert "from ." not in source and "import lenet_course" not in source
+    assert re.findall(r"^from \.(\w+) import (.+)$", source, re.M) == [
+        ("hooks", "capture_outputs, eval_mode"),
+        ("runtime", "seeded"),
+    ]
+    assert "import lenet_course" not in source and "channels_last" not in source
     for cls in (CaffeLeNet, TutLeNet, LeNet5):
+        class_source = inspect.getsource(cls)
         assert "torch.flatten(x, 1)" in inspect.getsource(cls.forward)
+        assert "seeded" not in class_source and "capture_outputs" not in class_source
+
+
+def test_build_model_from_a_seed_is_reproducible_and_leaves_the_global_stream_alone():
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    a, b = build_model("caffe", seed=1701), build_model("caffe", seed=1701)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in a.state_dict())
+    c = build_model("caffe", seed=1702)
+    assert not torch.equal(a.conv1.weight, c.conv1.weight)
+    # the same weights as building under torch.manual_seed(1701), the way the course did before
+    torch.manual_seed(1701)
+    assert torch.equal(CaffeLeNet().conv1.weight, a.conv1.weight)
+    # without a seed the process's stream is used (and advanced)
+    torch.manual_seed(5)
+    unseeded = build_model("tut")
+    torch.manual_seed(5)
+    assert torch.equal(build_model("tut").fc_1.weight, unseeded.fc_1.weight)
+
+
+def test_caffe_xavier_draws_from_the_generator_given():
+    w1, w2 = torch.empty(20, 1, 5, 5), torch.empty(20, 1, 5, 5)
+    before = torch.get_rng_state()
+    caffe_xavier_(w1, generator=torch.Generator().manual_seed(3))
+    caffe_xavier_(w2, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(w1, w2) and torch.equal(torch.get_rng_state(), before)
+    assert w1.abs().max() <= math.sqrt(3 / 25) and w1.abs().max() > 0.9 * math.sqrt(3 / 25)
+
+
+def test_input_scale_of_each_model_and_of_a_model_that_does_not_say():
+    assert [input_scale(build_model(n)) for n in ("caffe", "tut", "lenet5")] == ["caffe", "meanstd", "meanstd"]
+    assert input_scale(torch.nn.Linear(2, 2)) == "caffe"
 
 
 @pytest.mark.parametrize("name", list(ARCHITECTURES))

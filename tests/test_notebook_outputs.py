@@ -5,6 +5,8 @@ For every ``notebooks/*.ipynb`` (lessons added later are picked up by the glob) 
 - its code cells were not executed top to bottom in one run: execution counts must be exactly
   1, 2, ..., n (an unexecuted cell, a re-run cell or a restarted kernel breaks the sequence);
 - a stored output is an error;
+- a solution cell (tagged ``solution``) stores an output or an execution count: a learner would see the
+  answer before trying (solution cells are left out of the 1, 2, ..., n sequence);
 - an output shows an absolute path of this machine: the folder holding the checkout, the home
   folder or the temp folder (outputs must name ``$LENET_COURSE_DATA`` or relative paths instead).
 nbval compares outputs but checks none of this, so this test is what keeps the stored run honest.
@@ -45,8 +47,9 @@ def _output_texts(output: dict) -> list[str]:
         texts += [output.get("ename", ""), output.get("evalue", "")] + list(output.get("traceback", []))
     for mime, value in output.get("data", {}).items():
         if not mime.startswith("image/") or mime == "image/svg+xml":
-            texts.append(value if isinstance(value, str) else _join(value) if isinstance(value, list)
-                         else json.dumps(value))
+            texts.append(
+                value if isinstance(value, str) else _join(value) if isinstance(value, list) else json.dumps(value)
+            )
     return texts
 
 
@@ -57,9 +60,15 @@ def _join(value) -> str:
 def notebook_problems(nb: dict, forbidden_paths: list[str]) -> list[str]:
     """What is wrong with a notebook's stored run (empty when nothing is)."""
     problems: list[str] = []
-    code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-    if not code_cells:
+    all_code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    if not all_code:
         return ["no code cells"]
+    solutions = [c for c in all_code if "solution" in c.get("metadata", {}).get("tags", [])]
+    for cell in solutions:
+        if cell.get("outputs") or cell.get("execution_count") is not None:
+            first = _join(cell.get("source", "")).strip().splitlines()[:1]
+            problems.append(f"a solution cell stores its run (outputs or a count): {first[0][:60] if first else ''!r}")
+    code_cells = [c for c in all_code if c not in solutions]
     if not any(c.get("outputs") for c in code_cells):
         problems.append("no stored outputs: run the notebook top to bottom and save it")
     counts = [c.get("execution_count") for c in code_cells]
@@ -69,19 +78,26 @@ def notebook_problems(nb: dict, forbidden_paths: list[str]) -> list[str]:
                 first_line = _join(cell.get("source", "")).strip().splitlines()[:1]
                 problems.append(
                     f"code cell {i} has execution count {count}, expected {i} (one top-to-bottom run); "
-                    f"it starts {first_line[0][:60]!r}" if first_line else f"code cell {i} is empty")
+                    f"it starts {first_line[0][:60]!r}"
+                    if first_line
+                    else f"code cell {i} is empty"
+                )
                 break
     pattern = _path_pattern(forbidden_paths) if forbidden_paths else None
     for i, cell in enumerate(code_cells, start=1):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                problems.append(f"code cell {i} stores an error: {output.get('ename')}: {output.get('evalue', '')[:100]}")
+                problems.append(
+                    f"code cell {i} stores an error: {output.get('ename')}: {output.get('evalue', '')[:100]}"
+                )
             if pattern is not None:
                 for text in _output_texts(output):
                     m = pattern.search(text)
                     if m:
                         start = max(0, m.start() - 30)
-                        problems.append(f"code cell {i} shows a machine-specific path: ...{text[start:m.end() + 30]!r}...")
+                        problems.append(
+                            f"code cell {i} shows a machine-specific path: ...{text[start : m.end() + 30]!r}..."
+                        )
                         break
     return problems
 
@@ -99,20 +115,33 @@ def test_stored_outputs_are_one_clean_run(path):
 
 # --- the checker itself, on small synthetic notebooks -----------------------------------------------
 
+
 def _cell(source="x", count=None, outputs=()):
-    return {"cell_type": "code", "source": source, "execution_count": count, "outputs": list(outputs),
-            "metadata": {}}
+    return {"cell_type": "code", "source": source, "execution_count": count, "outputs": list(outputs), "metadata": {}}
 
 
 def _stream(text):
     return {"output_type": "stream", "name": "stdout", "text": text}
 
 
-GOOD = {"cells": [{"cell_type": "markdown", "source": "# t"}, _cell("import x", 1),
-                  _cell("print(1)", 2, [_stream("1\n")]),
-                  _cell("f", 3, [{"output_type": "display_data", "data": {"text/plain": "<Figure>",
-                                                                           "image/png": "iVBOR/work/abc"},
-                                  "metadata": {}}])]}
+GOOD = {
+    "cells": [
+        {"cell_type": "markdown", "source": "# t"},
+        _cell("import x", 1),
+        _cell("print(1)", 2, [_stream("1\n")]),
+        _cell(
+            "f",
+            3,
+            [
+                {
+                    "output_type": "display_data",
+                    "data": {"text/plain": "<Figure>", "image/png": "iVBOR/work/abc"},
+                    "metadata": {},
+                }
+            ],
+        ),
+    ]
+}
 
 
 def test_checker_accepts_a_clean_run():
@@ -128,14 +157,29 @@ def test_checker_rejects_each_problem():
     assert any("code cell 2 has execution count 3" in p for p in notebook_problems(out_of_order, paths))
     rerun = {"cells": [_cell("a", 2, [_stream("1")]), _cell("b", 3)]}
     assert notebook_problems(rerun, paths)
-    error = {"cells": [_cell("a", 1, [{"output_type": "error", "ename": "ValueError", "evalue": "bad",
-                                        "traceback": []}])]}
+    error = {
+        "cells": [_cell("a", 1, [{"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": []}])]
+    }
     assert any("stores an error: ValueError" in p for p in notebook_problems(error, paths))
     for leaked in ("data in /work/main/data", "/tmp/xyz", "home is /root", "C at /work"):
         nb = {"cells": [_cell("a", 1, [_stream(leaked)])]}
         assert any("machine-specific path" in p for p in notebook_problems(nb, paths)), leaked
-    html = {"cells": [_cell("a", 1, [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
-                                      "data": {"text/html": ["<b>/root/x</b>"]}}])]}
+    html = {
+        "cells": [
+            _cell(
+                "a",
+                1,
+                [
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 1,
+                        "metadata": {},
+                        "data": {"text/html": ["<b>/root/x</b>"]},
+                    }
+                ],
+            )
+        ]
+    }
     assert any("machine-specific path" in p for p in notebook_problems(html, paths))
 
 
@@ -151,3 +195,20 @@ def test_machine_paths_cover_repo_parent_home_and_temp():
     assert str(REPO.parent) in paths
     assert str(Path.home()) in paths or str(Path.home()) == "/"
     assert str(Path(tempfile.gettempdir())) in paths
+
+
+def _solution(source="answer = 1", count=None, outputs=()):
+    cell = _cell(source, count, outputs)
+    cell["metadata"] = {"tags": ["solution", "nbval-skip"]}
+    return cell
+
+
+def test_checker_leaves_unrun_solution_cells_out_of_the_sequence():
+    nb = {"cells": [_cell("a", 1, [_stream("1")]), _solution(), _cell("b", 2)]}
+    assert notebook_problems(nb, ["/work"]) == []
+
+
+def test_checker_rejects_a_solution_cell_that_shows_its_answer():
+    shown = {"cells": [_cell("a", 1, [_stream("1")]), _solution("answer = 3", 2, [_stream("right: 3 is correct")])]}
+    problems = notebook_problems(shown, ["/work"])
+    assert any("solution cell stores its run" in p for p in problems), problems

@@ -121,8 +121,14 @@ def _run_updates(fused: bool, grad_format=torch.channels_last, steps: int = 8, r
     momentum and gradients change every step (the inv policy changes the rate every iteration)."""
     torch.manual_seed(0)
     model = CaffeLeNet().to(memory_format=torch.channels_last)
-    opt = CaffeSGD(caffe_param_groups(model), lr=0.01, momentum=0.9, weight_decay=5e-4, fused=fused,
-                   regularization_type=regularization_type)
+    opt = CaffeSGD(
+        caffe_param_groups(model),
+        lr=0.01,
+        momentum=0.9,
+        weight_decay=5e-4,
+        fused=fused,
+        regularization_type=regularization_type,
+    )
     g = torch.Generator().manual_seed(1)
     for step in range(steps):
         for group in opt.param_groups:
@@ -275,8 +281,7 @@ def _two_steps(kind: str, regularization_type: str, **extra):
     w = nn.Parameter(torch.tensor(W0, dtype=torch.float64))
     b = nn.Parameter(torch.tensor(B0, dtype=torch.float64))
     groups = [{"params": [p], "lr_mult": lr, "decay_mult": dm} for p, (lr, dm) in zip((w, b), MULTS)]
-    opt = cls(groups, lr=RATES[0], weight_decay=WEIGHT_DECAY, regularization_type=regularization_type,
-              **hyper, **extra)
+    opt = cls(groups, lr=RATES[0], weight_decay=WEIGHT_DECAY, regularization_type=regularization_type, **hyper, **extra)
     for rate, (gw, gb) in zip(RATES, GRADS):
         for group in opt.param_groups:
             group["lr"] = rate
@@ -289,8 +294,13 @@ def _two_steps(kind: str, regularization_type: str, **extra):
 
 
 TWO_STEP_CASES = [
-    pytest.param(kind, reg, extra, id=f"{kind}-{reg}" + ("-fused" if extra.get("fused") else ""),
-                 marks=[needs_fused] if extra.get("fused") else [])
+    pytest.param(
+        kind,
+        reg,
+        extra,
+        id=f"{kind}-{reg}" + ("-fused" if extra.get("fused") else ""),
+        marks=[needs_fused] if extra.get("fused") else [],
+    )
     for kind in RULES
     for reg in ("L2", "L1")
     for extra in (({"fused": False}, {"fused": True}) if kind == "SGD" else ({},))
@@ -436,11 +446,11 @@ def test_iter_size_alone_divides_the_accumulated_gradients():
 #: mnist_autoencoder_solver_adagrad, lenet_solver_rmsprop, lenet_adadelta_solver, lenet_solver_adam.
 CAFFE_EXAMPLES = {
     "SGD": dict(base_lr=0.01, momentum=0.9, weight_decay=0.0005, lr_policy="inv", gamma=0.0001, power=0.75),
-    "Nesterov": dict(base_lr=0.01, momentum=0.95, weight_decay=0.0005, lr_policy="step", gamma=0.1,
-                     stepsize=10000),
+    "Nesterov": dict(base_lr=0.01, momentum=0.95, weight_decay=0.0005, lr_policy="step", gamma=0.1, stepsize=10000),
     "AdaGrad": dict(base_lr=0.01, momentum=0.0, weight_decay=0.0005, lr_policy="fixed"),
-    "RMSProp": dict(base_lr=0.01, momentum=0.0, rms_decay=0.98, weight_decay=0.0005, lr_policy="inv",
-                    gamma=0.0001, power=0.75),
+    "RMSProp": dict(
+        base_lr=0.01, momentum=0.0, rms_decay=0.98, weight_decay=0.0005, lr_policy="inv", gamma=0.0001, power=0.75
+    ),
     "AdaDelta": dict(base_lr=1.0, momentum=0.95, delta=1e-6, weight_decay=0.0005, lr_policy="fixed"),
     "Adam": dict(base_lr=0.001, momentum=0.9, momentum2=0.999, weight_decay=0.0, lr_policy="fixed"),
     "TorchSGD": dict(base_lr=0.01, momentum=0.9, weight_decay=0.0005, lr_policy="inv", gamma=0.0001, power=0.75),
@@ -464,8 +474,9 @@ def test_make_optimizer_builds_the_named_type(kind):
 def test_set_rate_applies_the_config_of_this_iteration():
     cfg = _example("Adam")
     opt = make_optimizer(TutLeNet(), cfg)
-    set_rate(opt, 0.002, cfg.replace(momentum=0.8, momentum2=0.99, delta=1e-4, weight_decay=0.001,
-                                     regularization_type="L1"))
+    set_rate(
+        opt, 0.002, cfg.replace(momentum=0.8, momentum2=0.99, delta=1e-4, weight_decay=0.001, regularization_type="L1")
+    )
     for group in opt.param_groups:  # Caffe's rate: lr_mult is applied in step
         assert (group["lr"], group["momentum"], group["momentum2"], group["delta"]) == (0.002, 0.8, 0.99, 1e-4)
         assert (group["weight_decay"], group["regularization_type"]) == (0.001, "L1")

@@ -123,8 +123,9 @@ def test_lr_schedules_draw_lr_curve_with_marks_and_log_scale():
     for line, cfg in zip(lines, cfgs.values()):
         np.testing.assert_array_equal(line.get_xdata(), np.arange(10001))
         np.testing.assert_allclose(line.get_ydata(), lr_curve(np.arange(10001), cfg))
-    vertical = [line for line in ax.get_lines()
-                if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]]
+    vertical = [
+        line for line in ax.get_lines() if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]
+    ]
     assert len(vertical) == 20 + 2  # test every 500, snapshot every 5000
     assert ax.get_yscale() == "log"
     png(ax.figure)
@@ -138,8 +139,9 @@ def test_single_schedule_is_labelled_with_its_parameters():
 
 def test_training_curves_draw_history():
     it = np.arange(50)
-    h = History(it, np.linspace(2.3, 0.3, 50), np.full(50, 0.01), np.array([0, 25]),
-                np.array([2.3, 0.5]), np.array([0.1, 0.8]))
+    h = History(
+        it, np.linspace(2.3, 0.3, 50), np.full(50, 0.01), np.array([0, 25]), np.array([2.3, 0.5]), np.array([0.1, 0.8])
+    )
     axes = plots.plot_training_curves(h, window=5, show_lr=True)
     raw, smoothed = axes.loss.get_lines()
     np.testing.assert_allclose(raw.get_ydata(), h.loss)

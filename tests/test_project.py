@@ -4,9 +4,10 @@ import re
 import sys
 from pathlib import Path
 
-from lenet_course.checkpoints import ASSETS_DIR, load_model, sha256_of, shipped_checksums
+from lenet_course.checkpoints import load_model, sha256_of, shipped_checksums
 from lenet_course.evaluate import evaluate
 from lenet_course.models import TutLeNet
+from lenet_course.paths import assets_dir
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_shipped_tut2_model_is_listed_verified_and_accurate(mnist_root):
-    path = ASSETS_DIR / "tut2-model.pt"
+    path = assets_dir() / "tut2-model.pt"
     assert shipped_checksums()["tut2-model.pt"] == sha256_of(path)
     model = load_model(path, device="cpu")  # also checks the SHA-256
     assert isinstance(model, TutLeNet)
@@ -27,7 +28,7 @@ def test_shipped_tut2_model_is_listed_verified_and_accurate(mnist_root):
 
 
 def test_assets_readme_holds_the_command_that_made_it():
-    text = (ASSETS_DIR / "README.md").read_text()
+    text = (assets_dir() / "README.md").read_text()
     assert "lenet-course train --model tut" in text
 
 
@@ -39,9 +40,10 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     pip_names = _names(project["dependencies"]) | _names(project["optional-dependencies"]["dev"])
     text = (REPO / "environment.yml").read_text()
-    deps = text[text.index("dependencies:"):]
+    deps = text[text.index("dependencies:") :]
     conda_lines = [
-        line.strip()[2:] for line in deps.splitlines()
+        line.strip()[2:]
+        for line in deps.splitlines()
         if line.strip().startswith("- ") and not line.strip().startswith("- pip:")
     ]
     conda_names = _names(c for c in conda_lines if not c.startswith(("-e", "python", "pip")))
@@ -53,12 +55,28 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
 import ast  # noqa: E402
 
 PACKAGE = REPO / "lenet_course"
-MOVED = ("course", "history", "backprop", "convolution", "initialization", "caffe_net", "lesson_plots", "budget",
-         "exercises_training", "plotdata", "plots")
+MOVED = (
+    "course",
+    "history",
+    "backprop",
+    "convolution",
+    "initialization",
+    "caffe_net",
+    "lesson_plots",
+    "budget",
+    "exercises_training",
+    "plotdata",
+    "plots",
+)
 #: which tiers a module of each tier may import ("core" is every flat module but widgets)
-ALLOWED = {"core": {"core"}, "viz": {"core", "viz"}, "lessons": {"core", "viz", "lessons"},
-           "exercises": {"core", "lessons", "exercises"},
-           "widgets": {"core", "viz", "lessons", "widgets"}, "package": set()}
+ALLOWED = {
+    "core": {"core"},
+    "viz": {"core", "viz"},
+    "lessons": {"core", "viz", "lessons"},
+    "exercises": {"core", "lessons", "exercises"},
+    "widgets": {"core", "viz", "lessons", "widgets"},
+    "package": set(),
+}
 
 
 def _module_name(path: Path) -> str:
@@ -83,8 +101,9 @@ def _imports(path: Path) -> list[tuple[str, str]]:
             if module.startswith("lenet_course"):
                 for alias in node.names:  # "from . import plots" imports a module, not a name
                     candidate = f"{module}.{alias.name}"
-                    is_module = (REPO / Path(*candidate.split("."))).with_suffix(".py").is_file() or \
-                        (REPO / Path(*candidate.split("."))).is_dir()
+                    is_module = (REPO / Path(*candidate.split("."))).with_suffix(".py").is_file() or (
+                        REPO / Path(*candidate.split("."))
+                    ).is_dir()
                     found.append((candidate, "") if is_module else (module, alias.name))
     return found
 
@@ -101,8 +120,12 @@ def _tier(module: str) -> str:
 
 
 def test_each_tier_imports_only_the_tiers_below_it():
-    wrong = [f"{m} -> {target}" for m, imports in _graph().items() for target, _ in imports
-             if _tier(target) not in ALLOWED[_tier(m)] | {"package"}]
+    wrong = [
+        f"{m} -> {target}"
+        for m, imports in _graph().items()
+        for target, _ in imports
+        if _tier(target) not in ALLOWED[_tier(m)] | {"package"}
+    ]
     assert not wrong, wrong
 
 
@@ -123,8 +146,12 @@ def test_the_import_graph_has_no_cycle():
 
 
 def test_no_module_imports_another_ones_private_names():
-    private = [f"{m} imports {target}.{name}" for m, imports in _graph().items() for target, name in imports
-               if name.startswith("_") and name != "__version__"]
+    private = [
+        f"{m} imports {target}.{name}"
+        for m, imports in _graph().items()
+        for target, name in imports
+        if name.startswith("_") and name != "__version__"
+    ]
     assert not private, private
 
 
@@ -136,14 +163,21 @@ def test_moved_modules_are_gone_and_nothing_refers_to_their_old_place():
     names = "|".join(MOVED)
     absolute = re.compile(rf"lenet_course\.({names})\b")  # lenet_course.lessons.course is not matched
     relative = re.compile(rf"from \.({names}) import|from \. import [^\n]*\b({names})\b")  # in flat modules
-    sources = {p: p.read_text() for folder in ("lenet_course", "tests", "benchmarks")
-               for p in (REPO / folder).rglob("*.py") if p.name != "test_project.py"}
+    sources = {
+        p: p.read_text()
+        for folder in ("lenet_course", "tests", "benchmarks")
+        for p in (REPO / folder).rglob("*.py")
+        if p.name != "test_project.py"
+    }
     for nb in (REPO / "notebooks").glob("*.ipynb"):
         cells = json.loads(nb.read_text())["cells"]
         sources[nb] = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    stale = [f"{p.relative_to(REPO)}: {m.group(0)}" for p, text in sources.items()
-             for pattern in ((absolute, relative) if p.parent == PACKAGE else (absolute,))
-             for m in pattern.finditer(text)]
+    stale = [
+        f"{p.relative_to(REPO)}: {m.group(0)}"
+        for p, text in sources.items()
+        for pattern in ((absolute, relative) if p.parent == PACKAGE else (absolute,))
+        for m in pattern.finditer(text)
+    ]
     assert not stale, stale
 
 
@@ -154,5 +188,7 @@ def test_every_subpackage_is_in_the_built_distribution():
         assert set(setuptools["packages"]) >= packages
     else:
         include = setuptools["packages"]["find"]["include"]
-        assert all(any(re.fullmatch(pattern.replace(".", r"\.").replace("*", ".*"), p) for pattern in include)
-                   for p in packages)
+        assert all(
+            any(re.fullmatch(pattern.replace(".", r"\.").replace("*", ".*"), p) for pattern in include)
+            for p in packages
+        )

@@ -8,8 +8,18 @@ import torch
 
 from lenet_course.config import SolverConfig
 from lenet_course.schedules import (
-    FORMULAS, POLICIES, POLICY_TABLE, SCHEDULE_PARAMS, ScheduleError, formula_with_values, get_policy,
-    ignored_params, lambda_lr, lr_at, lr_curve, validate_policy,
+    FORMULAS,
+    POLICIES,
+    POLICY_TABLE,
+    SCHEDULE_PARAMS,
+    ScheduleError,
+    formula_with_values,
+    get_policy,
+    ignored_params,
+    lambda_lr,
+    lr_at,
+    lr_curve,
+    validate_policy,
 )
 
 LENET = SolverConfig()
@@ -24,8 +34,10 @@ CASES = [
     (cfg("step", gamma=0.1, stepsize=1000), lambda it: 0.01 * 0.1 ** (it // 1000)),
     (cfg("exp", gamma=0.999), lambda it: 0.01 * 0.999**it),
     (cfg("inv", gamma=1e-4, power=0.75), lambda it: 0.01 * (1 + 1e-4 * it) ** -0.75),
-    (cfg("multistep", gamma=0.5, stepvalue=(100, 2500, 7000)),
-     lambda it: 0.01 * 0.5 ** sum(it >= v for v in (100, 2500, 7000))),
+    (
+        cfg("multistep", gamma=0.5, stepvalue=(100, 2500, 7000)),
+        lambda it: 0.01 * 0.5 ** sum(it >= v for v in (100, 2500, 7000)),
+    ),
     (cfg("poly", power=2.0), lambda it: 0.01 * (1 - it / 10000) ** 2.0),
     (cfg("sigmoid", gamma=-0.001, stepsize=5000), lambda it: 0.01 / (1 + math.exp(0.001 * (it - 5000)))),
 ]
@@ -152,8 +164,13 @@ def test_the_table_is_the_one_source_of_names_formulas_and_parameters():
     assert FORMULAS["inv"] == "base_lr * (1 + gamma * iter) ^ (-power)"
     uses = {name: p.uses for name, p in POLICY_TABLE.items()}
     assert uses == {
-        "fixed": (), "step": ("gamma", "stepsize"), "exp": ("gamma",), "inv": ("gamma", "power"),
-        "multistep": ("gamma", "stepvalue"), "poly": ("power",), "sigmoid": ("gamma", "stepsize"),
+        "fixed": (),
+        "step": ("gamma", "stepsize"),
+        "exp": ("gamma",),
+        "inv": ("gamma", "power"),
+        "multistep": ("gamma", "stepvalue"),
+        "poly": ("power",),
+        "sigmoid": ("gamma", "stepsize"),
     }
     assert all(set(u) <= set(SCHEDULE_PARAMS) for u in uses.values())
     assert [n for n, p in POLICY_TABLE.items() if p.uses_max_iter] == ["poly"]
@@ -191,11 +208,11 @@ def test_typical_values_are_valid_and_on_their_sliders(name):
 
 
 def test_slider_ranges_cover_what_the_lessons_use():
-    assert POLICY_TABLE["exp"].param("gamma").slider.reaches(0.9997)       # lesson 05
+    assert POLICY_TABLE["exp"].param("gamma").slider.reaches(0.9997)  # lesson 05
     assert POLICY_TABLE["exp"].param("gamma").slider.reaches(0.99999)
     assert POLICY_TABLE["exp"].param("gamma").slider.step <= 1e-5
     sigmoid = POLICY_TABLE["sigmoid"].param("gamma").slider
-    assert sigmoid.reaches(-0.002) and sigmoid.reaches(0.002)              # decay and rise
+    assert sigmoid.reaches(-0.002) and sigmoid.reaches(0.002)  # decay and rise
     assert POLICY_TABLE["poly"].param("power").slider.reaches(2.0)
     assert POLICY_TABLE["inv"].param("gamma").slider.log
     assert not POLICY_TABLE["inv"].param("gamma").slider.reaches(2e-4 + 1e-9)

@@ -1,10 +1,10 @@
 import copy
 import errno
-import tempfile
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -41,15 +41,25 @@ from lenet_course.solver import (
 def make_solver(small_train, small_test, tmp_path, model=None, log=None, solver_kwargs=None, **changes):
     solver_kwargs = solver_kwargs or {}
     cfg = SolverConfig(
-        max_iter=30, test_iter=2, test_interval=10, display=5, snapshot=0, snapshot_after_train=False,
-        train_batch_size=32, test_batch_size=100, snapshot_prefix=str(tmp_path / "snap" / "lenet"), random_seed=7,
+        max_iter=30,
+        test_iter=2,
+        test_interval=10,
+        display=5,
+        snapshot=0,
+        snapshot_after_train=False,
+        train_batch_size=32,
+        test_batch_size=100,
+        snapshot_prefix=str(tmp_path / "snap" / "lenet"),
+        random_seed=7,
     ).replace(**changes)
     model = model or TutLeNet()
     scale = model.input_scale
-    train = TensorBatches(scale=scale, batch_size=cfg.train_batch_size, seed=cfg.random_seed, device="cpu",
-                          data=small_train)
-    test = TensorBatches("test", scale=scale, batch_size=cfg.test_batch_size, shuffle=False, device="cpu",
-                         data=small_test)
+    train = TensorBatches(
+        scale=scale, batch_size=cfg.train_batch_size, seed=cfg.random_seed, device="cpu", data=small_train
+    )
+    test = TensorBatches(
+        "test", scale=scale, batch_size=cfg.test_batch_size, shuffle=False, device="cpu", data=small_test
+    )
     return Solver(model, cfg, train, test, device="cpu", log=log, progress=False, **solver_kwargs)
 
 
@@ -77,8 +87,12 @@ def test_counts_iterations_like_caffe(small_train, small_test, tmp_path):
     assert f"lr = {lr_at(25, solver.cfg):.6g}" in display[-1]
     # snapshots at 20 (a multiple of snapshot) and at the end (30), as Caffe's snapshot_after_train
     names = sorted(p.name for p in (tmp_path / "snap").iterdir())  # the run's lock file is gone too
-    assert names == ["lenet_iter_20.pt", "lenet_iter_20.solverstate.pt",
-                     "lenet_iter_30.pt", "lenet_iter_30.solverstate.pt"]
+    assert names == [
+        "lenet_iter_20.pt",
+        "lenet_iter_20.solverstate.pt",
+        "lenet_iter_30.pt",
+        "lenet_iter_30.solverstate.pt",
+    ]
     assert lines[-1] == "Optimization Done."
 
 
@@ -121,8 +135,9 @@ def test_resume_from_snapshot_is_bit_identical(kind, small_train, small_test, tm
 
 
 def test_snapshot_files_are_safe_and_tut2_compatible(small_train, small_test, tmp_path):
-    solver = make_solver(small_train, small_test, tmp_path, max_iter=3, test_interval=0, snapshot=2,
-                         snapshot_after_train=True)
+    solver = make_solver(
+        small_train, small_test, tmp_path, max_iter=3, test_interval=0, snapshot=2, snapshot_after_train=True
+    )
     solver.solve()
     assert sorted(p.name for p in (tmp_path / "snap").iterdir())[0] == "lenet_iter_2.pt"
     weights, state = solver.snapshot_paths(3)
@@ -173,8 +188,9 @@ def test_config_changes_take_effect_at_the_next_iteration(small_train, small_tes
 
 
 def test_history_tensor_round_trip():
-    h = History(np.arange(3), np.array([1.0, 0.5, 0.25]), np.full(3, 0.01), np.array([0]), np.array([2.3]),
-                np.array([0.1]))
+    h = History(
+        np.arange(3), np.array([1.0, 0.5, 0.25]), np.full(3, 0.01), np.array([0]), np.array([2.3]), np.array([0.1])
+    )
     back = History.from_tensors(h.to_tensors())
     for key, value in h.arrays().items():
         np.testing.assert_array_equal(getattr(back, key), value)
@@ -185,11 +201,19 @@ def test_resume_with_augmentation_is_bit_identical(mnist_root, small_test, tmp_p
     from lenet_course.data import LoaderBatches
 
     def solver(folder, model):
-        cfg = SolverConfig(max_iter=12, test_interval=0, display=0, snapshot=0, snapshot_after_train=False,
-                           train_batch_size=16,
-                           snapshot_prefix=str(folder / "aug"), random_seed=3)
-        train = LoaderBatches(scale="meanstd", batch_size=16, seed=3, augment=True, device="cpu",
-                              root=mnist_root, limit=256)
+        cfg = SolverConfig(
+            max_iter=12,
+            test_interval=0,
+            display=0,
+            snapshot=0,
+            snapshot_after_train=False,
+            train_batch_size=16,
+            snapshot_prefix=str(folder / "aug"),
+            random_seed=3,
+        )
+        train = LoaderBatches(
+            scale="meanstd", batch_size=16, seed=3, augment=True, device="cpu", root=mnist_root, limit=256
+        )
         test = TensorBatches("test", scale="meanstd", shuffle=False, device="cpu", data=small_test)
         return Solver(model, cfg, train, test, device="cpu", log=None, progress=False)
 
@@ -238,8 +262,17 @@ def test_iter_size_two_batches_of_32_update_as_one_batch_of_64(small_train, smal
     for batch, iter_size in ((64, 1), (32, 2)):
         model = TutLeNet()
         model.load_state_dict(start.state_dict())
-        solver = make_solver(small_train, small_test, tmp_path / str(batch), model=model, train_batch_size=batch,
-                             iter_size=iter_size, test_interval=0, display=0, max_iter=3)
+        solver = make_solver(
+            small_train,
+            small_test,
+            tmp_path / str(batch),
+            model=model,
+            train_batch_size=batch,
+            iter_size=iter_size,
+            test_interval=0,
+            display=0,
+            max_iter=3,
+        )
         runs[batch] = (solver, solver.solve())
     (big, big_history), (small, small_history) = runs[64], runs[32]
     assert small.train_data.position == 2 * 3 * 32 == big.train_data.position  # 2 batches per iteration
@@ -252,13 +285,14 @@ def test_iter_size_two_batches_of_32_update_as_one_batch_of_64(small_train, smal
 
 def test_display_shows_the_mean_of_the_last_average_loss_losses(small_train, small_test, tmp_path):
     lines = []
-    solver = make_solver(small_train, small_test, tmp_path, log=lines.append, average_loss=4, display=5,
-                         test_interval=0, max_iter=16)
+    solver = make_solver(
+        small_train, small_test, tmp_path, log=lines.append, average_loss=4, display=5, test_interval=0, max_iter=16
+    )
     shown = _events(solver, DisplayEvent)
     history = solver.solve()
     assert [e.iteration for e in shown] == [0, 5, 10, 15]
     for event in shown:  # UpdateSmoothedLoss: the window is min(average_loss, iterations so far)
-        window = history.loss[max(0, event.iteration - 3): event.iteration + 1]
+        window = history.loss[max(0, event.iteration - 3) : event.iteration + 1]
         assert event.loss == pytest.approx(window.mean(), rel=1e-12)
     assert shown[0].loss == history.loss[0] and shown[0].iters_per_second is None
     assert shown[1].loss != pytest.approx(history.loss[5])  # smoothed, not the last loss
@@ -269,8 +303,9 @@ def test_display_shows_the_mean_of_the_last_average_loss_losses(small_train, sma
 def test_test_compute_loss_prints_caffes_test_loss_line(small_train, small_test, tmp_path):
     for flag in (False, True):
         lines = []
-        make_solver(small_train, small_test, tmp_path, log=lines.append, max_iter=2, test_interval=2,
-                    test_compute_loss=flag).solve()
+        make_solver(
+            small_train, small_test, tmp_path, log=lines.append, max_iter=2, test_interval=2, test_compute_loss=flag
+        ).solve()
         tests = [line for line in lines if "Testing net" in line]
         losses = [line for line in lines if line.startswith("Test loss: ")]
         assert len(tests) == 2 and len(losses) == (2 if flag else 0)
@@ -278,12 +313,27 @@ def test_test_compute_loss_prints_caffes_test_loss_line(small_train, small_test,
             assert lines[lines.index(tests[0]) + 1] == losses[0]
 
 
-@pytest.mark.parametrize("snapshot,after,expected", [
-    (0, True, [7]), (0, False, []), (3, True, [3, 6, 7]), (3, False, [3, 6]), (7, True, [7]),
-])
+@pytest.mark.parametrize(
+    "snapshot,after,expected",
+    [
+        (0, True, [7]),
+        (0, False, []),
+        (3, True, [3, 6, 7]),
+        (3, False, [3, 6]),
+        (7, True, [7]),
+    ],
+)
 def test_snapshot_after_train_as_in_caffes_solve(snapshot, after, expected, small_train, small_test, tmp_path):
-    solver = make_solver(small_train, small_test, tmp_path, max_iter=7, test_interval=0, display=0,
-                         snapshot=snapshot, snapshot_after_train=after)
+    solver = make_solver(
+        small_train,
+        small_test,
+        tmp_path,
+        max_iter=7,
+        test_interval=0,
+        display=0,
+        snapshot=snapshot,
+        snapshot_after_train=after,
+    )
     written = _events(solver, SnapshotEvent)
     solver.solve()
     assert [e.iteration for e in written] == expected
@@ -298,14 +348,32 @@ def test_snapshot_after_train_as_in_caffes_solve(snapshot, after, expected, smal
 # ---- typed events ---------------------------------------------------------------------------------
 def test_one_callback_list_gets_typed_events_in_caffes_order(small_train, small_test, tmp_path):
     seen = []
-    solver = make_solver(small_train, small_test, tmp_path, max_iter=4, test_interval=2, display=2, snapshot=2,
-                         snapshot_after_train=True, solver_kwargs={"callbacks": [seen.append]})
+    solver = make_solver(
+        small_train,
+        small_test,
+        tmp_path,
+        max_iter=4,
+        test_interval=2,
+        display=2,
+        snapshot=2,
+        snapshot_after_train=True,
+        solver_kwargs={"callbacks": [seen.append]},
+    )
     solver.solve()
     kinds = [(type(e).__name__, e.iteration) for e in seen]
     assert kinds == [
-        ("TestEvent", 0), ("StepEvent", 0), ("DisplayEvent", 0), ("StepEvent", 1), ("SnapshotEvent", 2),
-        ("TestEvent", 2), ("StepEvent", 2), ("DisplayEvent", 2), ("StepEvent", 3), ("SnapshotEvent", 4),
-        ("TestEvent", 4), ("StopEvent", 4),
+        ("TestEvent", 0),
+        ("StepEvent", 0),
+        ("DisplayEvent", 0),
+        ("StepEvent", 1),
+        ("SnapshotEvent", 2),
+        ("TestEvent", 2),
+        ("StepEvent", 2),
+        ("DisplayEvent", 2),
+        ("StepEvent", 3),
+        ("SnapshotEvent", 4),
+        ("TestEvent", 4),
+        ("StopEvent", 4),
     ]
     stop = seen[-1]
     assert stop.reason == "finished" and stop.state_path == solver.snapshot_paths(4)[1]
@@ -313,8 +381,9 @@ def test_one_callback_list_gets_typed_events_in_caffes_order(small_train, small_
     assert snap.weights_path.is_file() and snap.state_path.is_file()
     assert all(isinstance(e.loss_tensor, torch.Tensor) for e in seen if isinstance(e, StepEvent))
     # CaffeLog is one subscriber: log=print is the same as callbacks=[CaffeLog(print)]
-    assert CaffeLog.lines(seen[0]) == [f"Iteration 0, Testing net: accuracy = {seen[0].accuracy:.4f}, "
-                                       f"loss = {seen[0].loss:.4f}"]
+    assert CaffeLog.lines(seen[0]) == [
+        f"Iteration 0, Testing net: accuracy = {seen[0].accuracy:.4f}, loss = {seen[0].loss:.4f}"
+    ]
     assert CaffeLog.lines(snap) == [f"Snapshotting to {snap.weights_path} and {snap.state_path}"]
     assert CaffeLog.lines(stop) == ["Optimization Done."]
 
@@ -361,10 +430,16 @@ def test_a_killed_run_does_not_leave_its_prefix_locked(small_train, small_test, 
     prefix = tmp_path / "snap" / "lenet"
     prefix.parent.mkdir(parents=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, sys, time\n"
-         f"fh = open({str(prefix) + '.lock'!r}, 'a+')\n"
-         "fcntl.flock(fh.fileno(), fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(60)\n"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time\n"
+            f"fh = open({str(prefix) + '.lock'!r}, 'a+')\n"
+            "fcntl.flock(fh.fileno(), fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         solver = make_solver(small_train, small_test, tmp_path, max_iter=2, test_interval=0, snapshot=1)
@@ -381,8 +456,15 @@ def test_a_killed_run_does_not_leave_its_prefix_locked(small_train, small_test, 
 def test_an_unwritable_snapshot_folder_is_found_before_training(small_train, small_test, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the snapshot folder should be")
-    solver = make_solver(small_train, small_test, tmp_path, max_iter=5, test_interval=0, snapshot=2,
-                         snapshot_prefix=str(blocker / "lenet"))
+    solver = make_solver(
+        small_train,
+        small_test,
+        tmp_path,
+        max_iter=5,
+        test_interval=0,
+        snapshot=2,
+        snapshot_prefix=str(blocker / "lenet"),
+    )
     with pytest.raises(SnapshotError, match="not-a-folder"):
         solver.solve()
     assert solver.iter == 0 and solver.trained_this_run == 0
@@ -433,8 +515,17 @@ def test_a_full_disk_raises_one_sentence_and_earlier_snapshots_stay(small_train,
 
 
 def test_a_diverged_run_writes_no_snapshot(small_train, small_test, tmp_path):
-    solver = make_solver(small_train, small_test, tmp_path, base_lr=50.0, max_iter=200, test_interval=0,
-                         display=0, snapshot=1, snapshot_after_train=True)
+    solver = make_solver(
+        small_train,
+        small_test,
+        tmp_path,
+        base_lr=50.0,
+        max_iter=200,
+        test_interval=0,
+        display=0,
+        snapshot=1,
+        snapshot_after_train=True,
+    )
     stops = _events(solver, StopEvent)
     history = solver.solve()
     bad = np.flatnonzero(~np.isfinite(history.loss) | (history.loss > 1e4))
@@ -460,8 +551,9 @@ def test_an_interrupted_run_snapshots_and_resumes_bit_identically(small_train, s
 
     model = TutLeNet()
     model.load_state_dict(start.state_dict())
-    run = make_solver(small_train, small_test, tmp_path / "b", model=model, max_iter=16, test_interval=4,
-                      snapshot_after_train=True)
+    run = make_solver(
+        small_train, small_test, tmp_path / "b", model=model, max_iter=16, test_interval=4, snapshot_after_train=True
+    )
     stops = _events(run, StopEvent)
     run.on_step.append(lambda s: run.request_stop("interrupted") if s.iteration == 7 else None)
     run.solve()
@@ -587,14 +679,79 @@ def test_a_state_without_a_checksum_restores_with_a_warning(small_train, small_t
 def test_a_negative_seed_is_picked_from_the_clock_logged_and_recorded(small_train, small_test, tmp_path, mnist_root):
     lines = []
     model = TutLeNet()
-    cfg = SolverConfig(max_iter=2, test_interval=0, display=0, snapshot=2, random_seed=-1, train_batch_size=32,
-                       snapshot_prefix=str(tmp_path / "snap" / "lenet"))
+    cfg = SolverConfig(
+        max_iter=2,
+        test_interval=0,
+        display=0,
+        snapshot=2,
+        random_seed=-1,
+        train_batch_size=32,
+        snapshot_prefix=str(tmp_path / "snap" / "lenet"),
+    )
     test = TensorBatches("test", scale=model.input_scale, shuffle=False, device="cpu", data=small_test)
     rng_before = torch.get_rng_state()
     solver = Solver(model, cfg, None, test, device="cpu", root=mnist_root, log=lines.append, progress=False)
     assert torch.equal(torch.get_rng_state(), rng_before)  # the solver does not reseed the process
     assert 0 <= solver.seed < 2**31 and solver.train_data.seed == solver.seed
-    assert lines[0] == (f"random_seed -1: seeded from the clock with {solver.seed} "
-                        f"(set random_seed: {solver.seed} to repeat this run)")
+    assert lines[0] == (
+        f"random_seed -1: seeded from the clock with {solver.seed} (set random_seed: {solver.seed} to repeat this run)"
+    )
     solver.solve()
     assert safe_load(solver.snapshot_paths(2)[1])["random_seed"] == solver.seed
+
+
+# ---- explicit randomness: a run follows from its config ------------------------------------------
+def _named_run(small_train, small_test, tmp_path, seed: int, iters: int = 6):
+    cfg = SolverConfig(
+        max_iter=iters,
+        test_iter=1,
+        test_interval=0,
+        display=0,
+        snapshot=0,
+        snapshot_after_train=False,
+        train_batch_size=32,
+        snapshot_prefix=str(tmp_path / "named"),
+        random_seed=seed,
+    )
+    train = TensorBatches(scale="caffe", batch_size=32, seed=cfg.random_seed, device="cpu", data=small_train)
+    test = TensorBatches("test", scale="caffe", shuffle=False, device="cpu", data=small_test)
+    return Solver("caffe", cfg, train, test, device="cpu", log=None, progress=False)
+
+
+def test_a_solver_given_a_model_name_builds_it_from_random_seed(small_train, small_test, tmp_path):
+    from lenet_course.models import build_model
+
+    solver = _named_run(small_train, small_test, tmp_path, seed=1701)
+    assert isinstance(solver.model, CaffeLeNet)
+    expected = build_model("caffe", seed=1701)
+    assert all(torch.equal(v, expected.state_dict()[k]) for k, v in solver.model.state_dict().items())
+    other = _named_run(small_train, small_test, tmp_path, seed=1702)
+    assert not torch.equal(other.model.conv1.weight, solver.model.conv1.weight)
+
+
+def test_a_named_run_is_reproducible_and_never_touches_the_global_stream(small_train, small_test, tmp_path):
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    first = _named_run(small_train, small_test, tmp_path, seed=3).solve()
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.manual_seed(12345)  # what the process drew before does not matter
+    again = _named_run(small_train, small_test, tmp_path, seed=3).solve()
+    np.testing.assert_array_equal(first.loss, again.loss)
+
+
+def test_a_negative_seed_is_resolved_once_for_weights_and_data(small_train, small_test, tmp_path):
+    from lenet_course.models import build_model
+
+    cfg = SolverConfig(
+        random_seed=-1,
+        snapshot=0,
+        snapshot_after_train=False,
+        train_batch_size=32,
+        snapshot_prefix=str(tmp_path / "clock"),
+    )
+    notes = []
+    test = TensorBatches("test", scale="caffe", shuffle=False, device="cpu", data=small_test)
+    train = TensorBatches(scale="caffe", batch_size=32, seed=0, device="cpu", data=small_train)
+    solver = Solver("caffe", cfg, train, test, device="cpu", log=notes.append, progress=False)
+    assert 0 <= solver.seed < 2**31 and any(f"seeded from the clock with {solver.seed}" in n for n in notes)
+    assert torch.equal(solver.model.conv1.weight, build_model("caffe", seed=solver.seed).conv1.weight)

@@ -1,4 +1,4 @@
-"""The speed settings (``lenet_course.speed``) change how fast, never what: same gradients, same updates.
+"""The speed settings (``lenet_course.runtime``) change how fast, never what: same gradients, same updates.
 
 Float32 results depend on the order of each sum, and that order differs between CPUs (AVX2,
 AVX-512, NEON kernels) and between layouts (NCHW vs channels-last), so no bound here is tuned
@@ -31,15 +31,16 @@ from lenet_course.data import TensorBatches, scale_images
 from lenet_course.evaluate import evaluate
 from lenet_course.models import CaffeLeNet, LeNet5, TutLeNet, summary
 from lenet_course.optim import make_optimizer, set_rate
+from lenet_course.runtime import flatten_input_module, inference_copy, make_fast, use_channels_last
 from lenet_course.schedules import lr_at
 from lenet_course.solver import Solver
-from lenet_course.speed import flatten_input_module, inference_copy, make_fast, use_channels_last
 
 EPS = torch.finfo(torch.float32).eps  # 1.19e-7: the spacing of float32 numbers just above 1
 MODELS = (CaffeLeNet, TutLeNet, LeNet5)
 BATCH = 64
-CFG = SolverConfig(max_iter=40, test_iter=1, test_interval=0, display=0, snapshot=0,
-                   train_batch_size=BATCH, random_seed=3)
+CFG = SolverConfig(
+    max_iter=40, test_iter=1, test_interval=0, display=0, snapshot=0, train_batch_size=BATCH, random_seed=3
+)
 
 
 def _fresh(model_cls, seed: int = 0):
@@ -170,7 +171,9 @@ def test_update_is_the_plain_update_element_by_element(path, small_train):
     x, y = _first_batch(model, small_train)
     first = _gradients(copy.deepcopy(model), x, y)
     generator = torch.Generator().manual_seed(1)
-    second = {name: torch.randn(g.shape, generator=generator, dtype=torch.float64) * g.std() for name, g in first.items()}
+    second = {
+        name: torch.randn(g.shape, generator=generator, dtype=torch.float64) * g.std() for name, g in first.items()
+    }
     reference = _updates(torch.contiguous_format, True, False, [first, second])
     params_layout, grads_like_weights, fused = UPDATE_PATHS[path]
     result = _updates(params_layout, grads_like_weights, fused, [first, second])
@@ -192,8 +195,9 @@ SPREAD_FACTOR = 10.0
 
 
 def _batches(model, small_train) -> TensorBatches:
-    return TensorBatches(scale=model.input_scale, batch_size=BATCH, seed=CFG.random_seed, device="cpu",
-                         data=small_train)
+    return TensorBatches(
+        scale=model.input_scale, batch_size=BATCH, seed=CFG.random_seed, device="cpu", data=small_train
+    )
 
 
 def _float64_run(model, small_train) -> tuple[np.ndarray, dict]:
@@ -216,10 +220,8 @@ def _solver_run(model, small_train, small_test, *, fast: bool, prepare=None) -> 
     model = copy.deepcopy(model)
     if prepare is not None:
         prepare(model)
-    test = TensorBatches("test", scale=model.input_scale, batch_size=100, shuffle=False, device="cpu",
-                         data=small_test)
-    solver = Solver(model, CFG, _batches(model, small_train), test, device="cpu", log=None,
-                    progress=False, fast=fast)
+    test = TensorBatches("test", scale=model.input_scale, batch_size=100, shuffle=False, device="cpu", data=small_test)
+    solver = Solver(model, CFG, _batches(model, small_train), test, device="cpu", log=None, progress=False, fast=fast)
     losses = np.asarray(solver.step(ITERS).loss, dtype=np.float64)
     return losses, {k: v.detach().double() for k, v in model.state_dict().items()}
 
@@ -259,8 +261,9 @@ def trajectories(small_train, small_test):
         model = _fresh(model_cls)
         exact = _float64_run(model, small_train)
         plain = _solver_run(model, small_train, small_test, fast=False)
-        runs = [plain] + [_solver_run(_nudged(model, s), small_train, small_test, fast=False)
-                          for s in range(NUDGED_RUNS)]
+        runs = [plain] + [
+            _solver_run(_nudged(model, s), small_train, small_test, fast=False) for s in range(NUDGED_RUNS)
+        ]
         deviations = [_deviation(r, exact) for r in runs]
         out[model_cls] = model, exact, plain, max(float(d[0].max()) for d in deviations), max(d[1] for d in deviations)
     return out
@@ -296,7 +299,8 @@ def test_trajectory_stays_within_float32_rounding_spread(model_cls, path, trajec
     loss_bound = SPREAD_FACTOR * max(loss_spread, 16 * EPS)
     worst = int(np.argmax(loss_dev))
     assert loss_dev[worst] <= loss_bound, (
-        f"iteration {worst}: loss {loss_dev[worst]:.2e} from float64, bound {loss_bound:.2e}")
+        f"iteration {worst}: loss {loss_dev[worst]:.2e} from float64, bound {loss_bound:.2e}"
+    )
     weight_bound = SPREAD_FACTOR * max(weight_spread, 16 * EPS)
     assert weight_dev <= weight_bound, f"final weights {weight_dev:.2e} from float64, bound {weight_bound:.2e}"
 
@@ -308,7 +312,7 @@ from lenet_course.config import SolverConfig
 from lenet_course.data import TensorBatches, load_mnist
 from lenet_course.models import CaffeLeNet
 from lenet_course.solver import Solver
-from lenet_course.speed import keep_freed_memory
+from lenet_course.runtime import keep_freed_memory
 if sys.argv[1] == "on":
     assert keep_freed_memory()
 images, labels = load_mnist("train")
@@ -352,9 +356,15 @@ def test_make_fast_hooks_the_map_the_flatten_reads(model_cls, hooked):
 
 def test_fast_solver_lays_weights_out_channels_last_on_cpu(small_train, small_test):
     model = CaffeLeNet()
-    Solver(model, SolverConfig(), TensorBatches(scale="caffe", device="cpu", data=small_train),
-           TensorBatches("test", scale="caffe", shuffle=False, device="cpu", data=small_test),
-           device="cpu", log=None, progress=False)
+    Solver(
+        model,
+        SolverConfig(),
+        TensorBatches(scale="caffe", device="cpu", data=small_train),
+        TensorBatches("test", scale="caffe", shuffle=False, device="cpu", data=small_test),
+        device="cpu",
+        log=None,
+        progress=False,
+    )
     assert model.conv2.weight.is_contiguous(memory_format=torch.channels_last)
     assert not model.conv2.weight.is_contiguous()
     assert make_fast(model, "meta") is model  # other devices: left alone
@@ -393,10 +403,11 @@ import torch
 from lenet_course.data import TensorBatches, load_mnist
 from lenet_course.evaluate import evaluate
 from lenet_course.models import CaffeLeNet
-from lenet_course import speed
+from lenet_course import runtime
 images, labels = load_mnist("test")
-evaluate(CaffeLeNet(), TensorBatches("test", scale="caffe", shuffle=False, device="cpu", data=(images[:200], labels[:200])))
-print(speed.keep_freed_memory.cache_info().misses)
+data = TensorBatches("test", scale="caffe", shuffle=False, device="cpu", data=(images[:200], labels[:200]))
+evaluate(CaffeLeNet(), data)
+print(runtime.keep_freed_memory.cache_info().misses)
 """
 
 

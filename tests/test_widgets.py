@@ -45,8 +45,13 @@ def _data(model, small_train, small_test, test_count: int = 100):
     """Small batches of the session's MNIST subsets: the CPU is shared, the tests must stay quick."""
     scale = model.input_scale
     train = TensorBatches(data=small_train, scale=scale, batch_size=16, seed=1, device="cpu")
-    test = TensorBatches(data=(small_test[0][:test_count], small_test[1][:test_count]), scale=scale,
-                         batch_size=100, shuffle=False, device="cpu")
+    test = TensorBatches(
+        data=(small_test[0][:test_count], small_test[1][:test_count]),
+        scale=scale,
+        batch_size=100,
+        shuffle=False,
+        device="cpu",
+    )
     return train, test
 
 
@@ -65,10 +70,15 @@ def _static_png(panel) -> bytes:
 
 # ---- pure helpers -------------------------------------------------------------------------------
 def test_schedule_config_keeps_only_what_the_policy_uses():
-    cfg = widgets.schedule_config(SolverConfig(), "step", base_lr=0.1, gamma=0.5, power=2.0, stepsize=100,
-                                  max_iter=500)
+    cfg = widgets.schedule_config(SolverConfig(), "step", base_lr=0.1, gamma=0.5, power=2.0, stepsize=100, max_iter=500)
     assert (cfg.lr_policy, cfg.base_lr, cfg.gamma, cfg.power, cfg.stepsize, cfg.max_iter) == (
-        "step", 0.1, 0.5, None, 100, 500)
+        "step",
+        0.1,
+        0.5,
+        None,
+        100,
+        500,
+    )
     assert widgets.schedule_config(SolverConfig(), "poly", gamma=0.5, power=2.0).gamma is None
     with pytest.raises(ValueError, match="valid policies are"):
         widgets.schedule_config(SolverConfig(), "cosine")
@@ -135,7 +145,8 @@ def test_sliders_reach_each_typical_value_and_their_ends(policy):
             continue
         assert spec.slider.reaches(spec.typical)
         assert (control.min, control.max, control.step) == pytest.approx(
-            (spec.slider.min, spec.slider.max, spec.slider.step))
+            (spec.slider.min, spec.slider.max, spec.slider.step)
+        )
         for value in (control.min, control.max):  # every corner draws, none raises
             control.value = value
             assert panel.message.value == "" or "inf" in panel.message.value
@@ -206,8 +217,7 @@ def test_each_policy_keeps_its_own_gamma():
 def test_training_panel_trains_and_its_curves_grow(small_train, small_test):
     model = _model("tut")
     train, test = _data(model, small_train, small_test)
-    panel = widgets.TrainingPanel(model, train, test, iterations=30, chunk=10, test_interval=10,
-                                  redraw_seconds=0)
+    panel = widgets.TrainingPanel(model, train, test, iterations=30, chunk=10, test_interval=10, redraw_seconds=0)
     assert len(panel.ax.get_lines()[0].get_xdata()) == 0
     _static_png(panel)
     panel.train_button.click()
@@ -272,8 +282,9 @@ def test_slider_moved_mid_training_acts_next_iteration_and_stop_keeps_model(smal
 def test_diverged_run_then_reset_then_a_working_train(small_train, small_test):
     model = _model("tut")
     train, test = _data(model, small_train, small_test)
-    panel = widgets.TrainingPanel(model, train, test, iterations=200, chunk=5, test_interval=100,
-                                  background=False, redraw_seconds=60)
+    panel = widgets.TrainingPanel(
+        model, train, test, iterations=200, chunk=5, test_interval=100, background=False, redraw_seconds=60
+    )
     first_batch = train.next_batch()[1].clone()
     train.load_state_dict({"epoch": 0, "position": 0, "seed": 1})
     panel.policy.value = "fixed"
@@ -310,8 +321,9 @@ def test_training_panel_greys_out_from_the_table(policy):
 
 def test_training_panel_runs_each_model(any_model, small_train, small_test):
     train, test = _data(any_model, small_train, small_test)
-    panel = widgets.TrainingPanel(any_model, train, test, iterations=4, chunk=2, test_interval=2,
-                                  background=False, redraw_seconds=60)
+    panel = widgets.TrainingPanel(
+        any_model, train, test, iterations=4, chunk=2, test_interval=2, background=False, redraw_seconds=60
+    )
     panel.train_button.click()
     assert panel.error is None, panel.status.value
     np.testing.assert_array_equal(panel.history.test_iteration, [0, 2, 4])

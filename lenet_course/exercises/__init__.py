@@ -14,5 +14,14 @@ lesson), and this package imports them all, in lesson order, so that :func:`chec
 from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07  # noqa: F401
 from .core import Exercise, Feedback, Verdict, all_exercises, check, exercise, exercises_for, get_exercise, question
 
-__all__ = ["Exercise", "Feedback", "Verdict", "all_exercises", "check", "exercise", "exercises_for", "get_exercise",
-           "question"]
+__all__ = [
+    "Exercise",
+    "Feedback",
+    "Verdict",
+    "all_exercises",
+    "check",
+    "exercise",
+    "exercises_for",
+    "get_exercise",
+    "question",
+]

@@ -115,6 +115,7 @@ def check(exercise_id: str, answer: Any) -> Feedback:
 
 # --- checkers: shared tolerances and feedback -------------------------------------------------
 
+
 def as_number(answer: Any) -> float:
     """A float from an int, float or one-element tensor; a ``TypeError`` for anything else (bools too)."""
     if isinstance(answer, torch.Tensor):
@@ -126,8 +127,9 @@ def as_number(answer: Any) -> float:
     return float(answer)
 
 
-def numeric(answer: Any, expected: float, mistakes: Mapping[float, str], rel: float = 1e-6,
-            absolute: float | None = None) -> Verdict:
+def numeric(
+    answer: Any, expected: float, mistakes: Mapping[float, str], rel: float = 1e-6, absolute: float | None = None
+) -> Verdict:
     """Right when within ``rel`` (relative) or ``absolute`` (default: ``rel``) of ``expected``.
 
     A value close to one of ``mistakes`` gets that mistake's hint; any other says too large/small.

@@ -14,8 +14,11 @@ from ..lessons.convolution import WeightSharingCounts, weight_sharing_counts
 from .core import Verdict, exercise, numeric
 
 
-@exercise("01.sigmoid_derivative", "Write d(z) returning the derivative of the sigmoid at z (a tensor).",
-          "with s = torch.sigmoid(z), the derivative is s * (1 - s).")
+@exercise(
+    "01.sigmoid_derivative",
+    "Write d(z) returning the derivative of the sigmoid at z (a tensor).",
+    "with s = torch.sigmoid(z), the derivative is s * (1 - s).",
+)
 def _sigmoid_derivative(answer: Any) -> Verdict:
     if not callable(answer):
         return False, "pass a function, e.g. def d(z): return ..., not its value."
@@ -33,7 +36,7 @@ def _sigmoid_derivative(answer: Any) -> Verdict:
         return False, "that is the sigmoid itself, not its slope."
     if torch.allclose(got, z * (1 - z), atol=1e-9):
         return False, "apply the formula to s = sigmoid(z), not to z itself."
-    worst = (got - s * (1 - s)).abs().argmax().item()
+    worst = int((got - s * (1 - s)).abs().argmax().item())
     slope = (s * (1 - s))[worst].item()
     return False, f"at z = {z[worst].item():.2f} you return {got[worst].item():.4f}, the slope is {slope:.4f}."
 
@@ -44,23 +47,38 @@ def zip_code_layer_counts() -> WeightSharingCounts:
     return weight_sharing_counts((1, 16, 16), 12, 5, stride=2, padding=2)
 
 
-@exercise("01.dense_parameters",
-          "A fully connected layer maps a 16x16 image to 12 maps of 8x8 units, each unit with a bias. "
-          "How many parameters does it have?",
-          "every one of the 12*8*8 units has a weight for each of the 16*16 pixels, plus its bias.")
+@exercise(
+    "01.dense_parameters",
+    "A fully connected layer maps a 16x16 image to 12 maps of 8x8 units, each unit with a bias. "
+    "How many parameters does it have?",
+    "every one of the 12*8*8 units has a weight for each of the 16*16 pixels, plus its bias.",
+)
 def _dense_parameters(answer: Any) -> Verdict:
     c = zip_code_layer_counts()
     units = 12 * 8 * 8
-    return numeric(answer, c.dense, {c.dense - units: "you forgot the biases, one per unit.",
-                                      c.shared: "that is the convolutional layer; this one shares nothing."})
+    return numeric(
+        answer,
+        c.dense,
+        {
+            c.dense - units: "you forgot the biases, one per unit.",
+            c.shared: "that is the convolutional layer; this one shares nothing.",
+        },
+    )
 
 
-@exercise("01.shared_parameters",
-          "The same layer as a convolution: one shared 5x5 kernel and one bias per map, 12 maps. "
-          "How many parameters?",
-          "12 kernels of 5*5 weights, plus 12 biases.")
+@exercise(
+    "01.shared_parameters",
+    "The same layer as a convolution: one shared 5x5 kernel and one bias per map, 12 maps. How many parameters?",
+    "12 kernels of 5*5 weights, plus 12 biases.",
+)
 def _shared_parameters(answer: Any) -> Verdict:
     c = zip_code_layer_counts()
-    return numeric(answer, c.shared, {c.shared - 12: "you forgot the 12 biases.",
-                                       c.shared_unit_bias: "that gives every unit its own bias, as the 1989 "
-                                                           "network did; here each map has one bias."})
+    return numeric(
+        answer,
+        c.shared,
+        {
+            c.shared - 12: "you forgot the 12 biases.",
+            c.shared_unit_bias: "that gives every unit its own bias, as the 1989 "
+            "network did; here each map has one bias.",
+        },
+    )

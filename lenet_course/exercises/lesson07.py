@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from ..checkpoints import load_model, shipped_model_path
+from ..checkpoints import load_model
 from ..evaluate import evaluate
 from ..models import CaffeLeNet, TutLeNet
+from ..paths import shipped_model_path
 from .core import Verdict, exercise, numeric
 
 
@@ -34,18 +35,28 @@ def shipped_confusion_matrix() -> np.ndarray:
     return matrix
 
 
-@exercise("07.conv1_filters", "How many filters has the first convolution of tut2-model.pt?",
-          "print the model, or look at filters(model, 'conv1').shape: the first number.")
+@exercise(
+    "07.conv1_filters",
+    "How many filters has the first convolution of tut2-model.pt?",
+    "print the model, or look at filters(model, 'conv1').shape: the first number.",
+)
 def _conv1_filters(answer: Any) -> Verdict:
     counts = conv1_filters()
-    return numeric(answer, counts["tut"], {counts["caffe"]: "that is CaffeLeNet's conv1; "
-                                                                      "tut2-model.pt is the tutorial's LeNet.",
-                                    25: "25 is the number of weights in one 5x5 filter."})
+    return numeric(
+        answer,
+        counts["tut"],
+        {
+            counts["caffe"]: "that is CaffeLeNet's conv1; tut2-model.pt is the tutorial's LeNet.",
+            25: "25 is the number of weights in one 5x5 filter.",
+        },
+    )
 
 
-@exercise("07.accuracy_from_confusion",
-          "Write acc(cm) that returns the accuracy from a confusion matrix cm (numpy, cm[true, predicted]).",
-          "the correct predictions are on the diagonal: np.trace(cm) / cm.sum().")
+@exercise(
+    "07.accuracy_from_confusion",
+    "Write acc(cm) that returns the accuracy from a confusion matrix cm (numpy, cm[true, predicted]).",
+    "the correct predictions are on the diagonal: np.trace(cm) / cm.sum().",
+)
 def _accuracy_from_confusion(answer: Any) -> Verdict:
     if not callable(answer):
         return False, "pass a function, e.g. def acc(cm): return ..., not its value."
@@ -66,11 +77,12 @@ def _accuracy_from_confusion(answer: Any) -> Verdict:
     return False, f"on a test matrix your function gives {got:.4f}; the accuracy is {right:.4f}."
 
 
-@exercise("07.top_confusion",
-          "The shipped tut2-model.pt: which (true digit, predicted digit) pair is its most frequent mistake? "
-          "Give a tuple, e.g. (4, 9).",
-          "take result.confusion_matrix(), set its diagonal to 0 and find the largest entry (np.argmax, "
-          "np.unravel_index).")
+@exercise(
+    "07.top_confusion",
+    "The shipped tut2-model.pt: which (true digit, predicted digit) pair is its most frequent mistake? "
+    "Give a tuple, e.g. (4, 9).",
+    "take result.confusion_matrix(), set its diagonal to 0 and find the largest entry (np.argmax, np.unravel_index).",
+)
 def _top_confusion(answer: Any) -> Verdict:
     pair = tuple(int(v) for v in answer)
     if len(pair) != 2:

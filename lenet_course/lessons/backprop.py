@@ -87,15 +87,26 @@ def manual_gradients(params: Params, x: Tensor, y: Tensor) -> Params:
 
 
 def autograd_gradients(params: Params, x: Tensor, y: Tensor) -> Params:
-    """The same gradients from PyTorch's autograd (on detached copies: ``params`` is untouched)."""
+    """The same gradients from PyTorch's autograd (on detached copies: ``params`` is untouched).
+
+    An extra entry the loss never reads gets a zero gradient, as :func:`numerical_gradients` finds.
+    """
     _check_params(params)
     leaves = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
     loss(leaves, x, y).backward()
-    return {k: v.grad for k, v in leaves.items()}
+    return {k: _grad_or_zeros(v) for k, v in leaves.items()}
+
+
+def _grad_or_zeros(leaf: Tensor) -> Tensor:
+    """``leaf.grad`` after backward; autograd leaves it None for a leaf the loss does not depend on."""
+    return leaf.grad if leaf.grad is not None else torch.zeros_like(leaf)
 
 
 def numerical_gradients(
-    params: Params, x: Tensor, y: Tensor, eps: float = 1e-6,
+    params: Params,
+    x: Tensor,
+    y: Tensor,
+    eps: float = 1e-6,
     loss_fn: Callable[[Params, Tensor, Tensor], Tensor] = loss,
 ) -> Params:
     """Central differences ``(L(w + eps) - L(w - eps)) / (2 eps)``, one weight at a time.

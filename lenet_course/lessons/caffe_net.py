@@ -110,7 +110,7 @@ def parse_prototxt(text: str) -> dict[str, list[Any]]:
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
             if text[pos:].strip():
-                raise PrototxtError(f"cannot read prototxt near {text[pos:pos + 30]!r}")
+                raise PrototxtError(f"cannot read prototxt near {text[pos : pos + 30]!r}")
             break
         pos = m.end()
         if m.group(1) is None and m.group(0).strip():
@@ -187,8 +187,9 @@ def net_layers(text: str = LENET_TRAIN_TEST_PROTOTXT) -> list[CaffeLayer]:
                     params[inner_key] = flat
         phase = raw.get("include", [{}])[0].get("phase", [None])[0]
         lr_mult = tuple(float(p.get("lr_mult", [1])[0]) for p in raw.get("param", []))
-        layers.append(CaffeLayer(name, kind, tuple(raw.get("bottom", [])), tuple(raw.get("top", [])),
-                                 phase, lr_mult, params))
+        layers.append(
+            CaffeLayer(name, kind, tuple(raw.get("bottom", [])), tuple(raw.get("top", [])), phase, lr_mult, params)
+        )
     return layers
 
 
@@ -233,7 +234,10 @@ def map_layers(model: nn.Module, layers: list[CaffeLayer] | None = None) -> list
         p = layer.params
         if layer.type == "Convolution" and isinstance(module, nn.Conv2d):
             ok = (module.out_channels, module.kernel_size[0], module.stride[0]) == (
-                p["num_output"], p["kernel_size"], p.get("stride", 1))
+                p["num_output"],
+                p["kernel_size"],
+                p.get("stride", 1),
+            )
             note = f"{module.in_channels}->{module.out_channels}, {module.kernel_size[0]}x{module.kernel_size[0]}"
         elif layer.type == "Pooling" and isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             want = nn.MaxPool2d if p.get("pool", "MAX") == "MAX" else nn.AvgPool2d

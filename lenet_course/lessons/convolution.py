@@ -26,9 +26,7 @@ def _as_chw(t: Tensor, what: str) -> Tensor:
     raise ValueError(f"{what} must be [H, W] or [C, H, W], got shape {tuple(t.shape)}")
 
 
-def conv2d_naive(
-    image: Tensor, kernel: Tensor, *, bias: float = 0.0, stride: int = 1, padding: int = 0
-) -> Tensor:
+def conv2d_naive(image: Tensor, kernel: Tensor, *, bias: float = 0.0, stride: int = 1, padding: int = 0) -> Tensor:
     """One output map: ``out[i, j] = sum_{c, u, v} image[c, i*s + u, j*s + v] * kernel[c, u, v] + bias``.
 
     ``image`` is ``[H, W]`` or ``[C, H, W]``; ``kernel`` the same rank with matching ``C``. Written
@@ -95,16 +93,19 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, 
     Raises ``ValueError`` when the kernel does not fit, rather than returning 0 or a negative size.
     """
     if min(size, kernel, stride, dilation) < 1 or padding < 0:
-        raise ValueError(f"need positive size, kernel, stride, dilation and padding >= 0, got "
-                         f"size={size}, kernel={kernel}, stride={stride}, padding={padding}, dilation={dilation}")
+        raise ValueError(
+            f"need positive size, kernel, stride, dilation and padding >= 0, got "
+            f"size={size}, kernel={kernel}, stride={stride}, padding={padding}, dilation={dilation}"
+        )
     span = dilation * (kernel - 1) + 1
     if size + 2 * padding < span:
         raise ValueError(f"a kernel spanning {span} does not fit in {size} (+2x{padding} padding)")
     return (size + 2 * padding - span) // stride + 1
 
 
-def pool_output_size(size: int, kernel: int = 2, stride: int | None = None, padding: int = 0,
-                     ceil_mode: bool = False) -> int:
+def pool_output_size(
+    size: int, kernel: int = 2, stride: int | None = None, padding: int = 0, ceil_mode: bool = False
+) -> int:
     """Output length of pooling. PyTorch rounds down by default; Caffe's pooling rounds up
     (``ceil_mode=True``). For LeNet's even sizes (24 -> 12, 8 -> 4) both agree."""
     stride = stride or kernel

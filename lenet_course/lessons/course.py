@@ -14,7 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
 
-from ..data import ENV_VAR, MNIST_FILES, MNISTCorruptError, MNISTNotFoundError, data_root, ensure_mnist, repo_root
+from ..data import MNIST_FILES, MNISTCorruptError, MNISTNotFoundError, ensure_mnist
+from ..paths import DATA_ENV_VAR, course_root, data_root
 from .budget import current_budget
 
 
@@ -28,19 +29,37 @@ class Lesson(NamedTuple):
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson("00_start_here", "Start here", "check your set-up, find MNIST, see the map of the course"),
-    Lesson("01_backprop_history", "Back-propagation and history",
-           "1986 to 1998 in a timeline; back-propagation by hand, checked against autograd"),
-    Lesson("02_convolution_and_pooling", "Convolution and pooling",
-           "write a convolution, apply edge filters, compare max and average pooling"),
-    Lesson("03_lenet_architecture", "The LeNet architecture",
-           "the three LeNets side by side, layer shapes and parameter counts, initialisation"),
+    Lesson(
+        "01_backprop_history",
+        "Back-propagation and history",
+        "1986 to 1998 in a timeline; back-propagation by hand, checked against autograd",
+    ),
+    Lesson(
+        "02_convolution_and_pooling",
+        "Convolution and pooling",
+        "write a convolution, apply edge filters, compare max and average pooling",
+    ),
+    Lesson(
+        "03_lenet_architecture",
+        "The LeNet architecture",
+        "the three LeNets side by side, layer shapes and parameter counts, initialisation",
+    ),
     Lesson("04_mnist_data", "The MNIST data", "loading, scaling (1/256 vs mean/std), digits, class balance, batches"),
-    Lesson("05_learning_rate_policies", "Learning-rate policies",
-           "Caffe's seven lr policies, live sliders, reading a solver.prototxt"),
-    Lesson("06_training_lenet", "Training LeNet",
-           "Caffe's SGD vs torch's, training with the Caffe solver, the live training panel"),
-    Lesson("07_inspecting_tut2_model", "Inspecting tut2-model.pt",
-           "load tut2-model.pt safely; accuracy, mistakes, filters, feature maps, draw a digit"),
+    Lesson(
+        "05_learning_rate_policies",
+        "Learning-rate policies",
+        "Caffe's seven lr policies, live sliders, reading a solver.prototxt",
+    ),
+    Lesson(
+        "06_training_lenet",
+        "Training LeNet",
+        "Caffe's SGD vs torch's, training with the Caffe solver, the live training panel",
+    ),
+    Lesson(
+        "07_inspecting_tut2_model",
+        "Inspecting tut2-model.pt",
+        "load tut2-model.pt safely; accuracy, mistakes, filters, feature maps, draw a digit",
+    ),
 )
 
 #: Packages whose versions the environment check reports.
@@ -70,14 +89,14 @@ def describe_data_location(root: str | os.PathLike | None = None) -> str:
     A folder named by ``$LENET_COURSE_DATA`` is shown as ``$LENET_COURSE_DATA/MNIST/raw``; the
     default is shown relative to the course folder; anything else only by its last parts.
     """
-    base = data_root(root)
-    env = os.environ.get(ENV_VAR)
+    base = data_root(root).resolve()
+    env = os.environ.get(DATA_ENV_VAR)
     if root is None and env and Path(env).expanduser().resolve() == base:
-        return f"${ENV_VAR}/MNIST/raw"
-    try:
-        return str((base / "MNIST" / "raw").relative_to(repo_root()))
-    except ValueError:
-        return f".../{base.name}/MNIST/raw"
+        return f"${DATA_ENV_VAR}/MNIST/raw"
+    course = course_root()
+    if course is not None and base.is_relative_to(course.resolve()):
+        return (base / "MNIST" / "raw").relative_to(course.resolve()).as_posix()
+    return f".../{base.name}/MNIST/raw"
 
 
 def mnist_status(root: str | os.PathLike | None = None) -> str:
@@ -85,7 +104,7 @@ def mnist_status(root: str | os.PathLike | None = None) -> str:
     try:
         ensure_mnist(root, download=False)
     except MNISTNotFoundError:
-        return f"missing: put the {len(MNIST_FILES)} files in {describe_data_location(root)} or set ${ENV_VAR}"
+        return f"missing: put the {len(MNIST_FILES)} files in {describe_data_location(root)} or set ${DATA_ENV_VAR}"
     except MNISTCorruptError:
         return "corrupt: a file has the wrong md5; delete it and fetch it again"
     return "ok"

@@ -24,8 +24,9 @@ from ..viz.plots import LOSS, RATE
 from .history import EVENTS, Event, timeline
 
 
-def plot_lesson_map(lessons: Sequence[tuple[str, str, str]], ax: Axes | None = None,
-                    current: str | None = None) -> Axes:
+def plot_lesson_map(
+    lessons: Sequence[tuple[str, str, str]], ax: Axes | None = None, current: str | None = None
+) -> Axes:
     """The lessons as numbered boxes in two rows, in reading order; ``current`` is highlighted."""
     if not lessons:
         raise ValueError("no lessons to draw")
@@ -36,13 +37,20 @@ def plot_lesson_map(lessons: Sequence[tuple[str, str, str]], ax: Axes | None = N
         row, col = divmod(i, per_row)
         x, y = col * 3.0, -row * 2.0
         highlight = current is not None and name.startswith(current)
-        ax.add_patch(plt.Rectangle((x, y), 2.6, 1.3, facecolor="#ffd36b" if highlight else "#dbe9f6",
-                                   edgecolor="#1f4e79", linewidth=1.5))
+        ax.add_patch(
+            plt.Rectangle(
+                (x, y), 2.6, 1.3, facecolor="#ffd36b" if highlight else "#dbe9f6", edgecolor="#1f4e79", linewidth=1.5
+            )
+        )
         ax.text(x + 1.3, y + 0.9, name.split("_", 1)[0], ha="center", va="center", fontsize=13, weight="bold")
         ax.text(x + 1.3, y + 0.42, textwrap.fill(title, 20), ha="center", va="center", fontsize=8.5)
         if col < per_row - 1 and i < len(lessons) - 1:
-            ax.annotate("", xy=(x + 3.0, y + 0.65), xytext=(x + 2.6, y + 0.65),
-                        arrowprops={"arrowstyle": "->", "color": "#1f4e79"})
+            ax.annotate(
+                "",
+                xy=(x + 3.0, y + 0.65),
+                xytext=(x + 2.6, y + 0.65),
+                arrowprops={"arrowstyle": "->", "color": "#1f4e79"},
+            )
     if len(lessons) > per_row:  # the turn: down from the row's last box, back left in the gap, down
         end_x = (per_row - 1) * 3.0 + 1.3
         ax.plot([end_x, end_x, 1.3], [0.0, -0.35, -0.35], color="#1f4e79", linewidth=1)
@@ -71,8 +79,15 @@ def draw_timeline(events: Sequence[tuple[int, str, str]], ax: Axes | None = None
         text = f"{year}\n{textwrap.fill(title, wrap)}"
         if detail:
             text += "\n" + textwrap.fill(detail, wrap + 4)
-        ax.text(year, 0.6 * side, text, ha="center", va="bottom" if side > 0 else "top", fontsize=8,
-                bbox={"boxstyle": "round", "fc": "white", "ec": RATE, "alpha": 0.9})
+        ax.text(
+            year,
+            0.6 * side,
+            text,
+            ha="center",
+            va="bottom" if side > 0 else "top",
+            fontsize=8,
+            bbox={"boxstyle": "round", "fc": "white", "ec": RATE, "alpha": 0.9},
+        )
     ax.set_xlim(years[0] - 0.12 * span - 1, years[-1] + 0.12 * span + 1)
     ax.set_ylim(-2.2, 2.2)
     ax.set_yticks([])
@@ -97,8 +112,14 @@ def plot_timeline(events: Iterable[Event | tuple[int, str, str]] = EVENTS, ax: A
 
 
 def plot_images(
-    images: Sequence, titles: Sequence[str] | None = None, *, ncols: int | None = None, axes=None,
-    cmap: str = "gray", signed: bool = False, size: float = 1.6,
+    images: Sequence,
+    titles: Sequence[str] | None = None,
+    *,
+    ncols: int | None = None,
+    axes=None,
+    cmap: str = "gray",
+    signed: bool = False,
+    size: float = 1.6,
 ) -> np.ndarray:
     """A row/grid of 2-D arrays (digits, kernels, feature maps) with optional titles.
 
@@ -116,8 +137,9 @@ def plot_images(
     ncols = ncols or len(arrays)
     nrows = math.ceil(len(arrays) / ncols)
     if axes is None:
-        _, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * (titles is not None)),
-                               squeeze=False)
+        _, axes = plt.subplots(
+            nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * (titles is not None)), squeeze=False
+        )
     axes = np.asarray(axes).reshape(-1)
     if len(axes) < len(arrays):
         raise ValueError(f"{len(axes)} axes for {len(arrays)} images")
@@ -155,8 +177,9 @@ def plot_kernel_and_image(image, kernel, output, *, axes=None, kernel_name: str 
     return axes
 
 
-def plot_gradient_check(reference: Mapping[str, object], others: Mapping[str, Mapping[str, object]],
-                        ax: Axes | None = None) -> Axes:
+def plot_gradient_check(
+    reference: Mapping[str, object], others: Mapping[str, Mapping[str, object]], ax: Axes | None = None
+) -> Axes:
     """Every gradient entry of each method against the ``reference`` method: the points lie on
     the diagonal when the methods agree. ``reference`` and each of ``others`` map a parameter name
     to its gradient."""
@@ -167,8 +190,15 @@ def plot_gradient_check(reference: Mapping[str, object], others: Mapping[str, Ma
             raise KeyError(f"{label} has parameters {sorted(grads)}, the reference {sorted(reference)}")
         vals = np.concatenate([to_numpy(grads[k]).ravel() for k in reference])
         diff = np.abs(vals - ref).max()
-        ax.scatter(ref, vals, marker="o" if i == 0 else "x", s=80 if i == 0 else 40, color=f"C{i}",
-                   alpha=0.6 if i == 0 else 1.0, label=f"{label} (max diff {diff:.1e})")
+        ax.scatter(
+            ref,
+            vals,
+            marker="o" if i == 0 else "x",
+            s=80 if i == 0 else 40,
+            color=f"C{i}",
+            alpha=0.6 if i == 0 else 1.0,
+            label=f"{label} (max diff {diff:.1e})",
+        )
     lim = float(np.abs(ref).max()) * 1.1 or 1.0
     ax.plot([-lim, lim], [-lim, lim], color="#999", linewidth=1, zorder=0)
     ax.set_xlim(-lim, lim)
@@ -180,8 +210,9 @@ def plot_gradient_check(reference: Mapping[str, object], others: Mapping[str, Ma
     return ax
 
 
-def plot_parameter_counts(counts: Mapping[str, int], ax: Axes | None = None, log: bool = True,
-                          title: str = "Parameters") -> Axes:
+def plot_parameter_counts(
+    counts: Mapping[str, int], ax: Axes | None = None, log: bool = True, title: str = "Parameters"
+) -> Axes:
     """Horizontal bars, one per entry, each labelled with its exact count (log scale by default,
     because the counts being compared differ by orders of magnitude)."""
     if not counts:
@@ -200,19 +231,18 @@ def plot_parameter_counts(counts: Mapping[str, int], ax: Axes | None = None, log
     return ax
 
 
-def plot_activation_stats(stats: Mapping[str, Sequence], ax: Axes | None = None, field: str = "std",
-                          log: bool = True) -> Axes:
+def plot_activation_stats(
+    stats: Mapping[str, Sequence], ax: Axes | None = None, field: str = "std", log: bool = True
+) -> Axes:
     """One line per initialisation scheme: a statistic (``std``, ``mean``, ``zero_fraction``,
     ``unit_spread``) of each layer's output, layers in the order they run."""
     if not stats:
         raise ValueError("no statistics to draw")
     ax = new_axes(ax, (8, 4))
-    layer_names = None
+    layer_names = [r.name for r in next(iter(stats.values()))]  # every scheme must report these
     for scheme, rows in stats.items():
         names = [r.name for r in rows]
-        if layer_names is None:
-            layer_names = names
-        elif names != layer_names:
+        if names != layer_names:
             raise ValueError(f"{scheme} reports layers {names}, expected {layer_names}")
         values = [getattr(r, field) for r in rows]
         ax.plot(range(len(values)), values, marker="o", label=scheme)
@@ -258,7 +288,7 @@ def plot_value_histograms(values: Mapping[str, object], ax: Axes | None = None, 
     arrays = {label: to_numpy(v).ravel().astype(np.float64) for label, v in values.items()}
     lo = min(a.min() for a in arrays.values())
     hi = max(a.max() for a in arrays.values())
-    edges = np.linspace(lo, hi, bins + 1)  # shared bins, so the bars of different arrays compare
+    edges = np.linspace(lo, hi, bins + 1).tolist()  # shared bins, so the bars of different arrays compare
     for label, a in arrays.items():
         ax.hist(a, bins=edges, alpha=0.55, label=f"{label}: mean {a.mean():.3f}, std {a.std():.3f}")
     ax.set_yscale("log")

@@ -19,21 +19,36 @@ class Event(NamedTuple):
 
 
 EVENTS: tuple[Event, ...] = (
-    Event(1986, "Back-propagation",
-          "Rumelhart, Hinton & Williams, 'Learning representations by back-propagating errors' "
-          "(Nature): gradients of a multi-layer network by the chain rule make its training practical."),
-    Event(1989, "ZIP-code network",
-          "LeCun et al. train a network by back-propagation to read US Postal Service digits: 16x16 "
-          "inputs, 5x5 receptive fields with shared weights - the first convolutional network."),
-    Event(1998, "LeNet-5",
-          "LeCun, Bottou, Bengio & Haffner, 'Gradient-based learning applied to document recognition': "
-          "0.95% test error on MNIST (0.8% with distorted training data)."),
-    Event(2012, "AlexNet",
-          "Krizhevsky, Sutskever & Hinton win ImageNet with a much larger convolutional network of the "
-          "same pattern, trained on GPUs."),
-    Event(2014, "Caffe's LeNet",
-          "The Caffe framework ships LeNet as its MNIST example (about 99.1% test accuracy); the "
-          "recipe this course reproduces in PyTorch."),
+    Event(
+        1986,
+        "Back-propagation",
+        "Rumelhart, Hinton & Williams, 'Learning representations by back-propagating errors' "
+        "(Nature): gradients of a multi-layer network by the chain rule make its training practical.",
+    ),
+    Event(
+        1989,
+        "ZIP-code network",
+        "LeCun et al. train a network by back-propagation to read US Postal Service digits: 16x16 "
+        "inputs, 5x5 receptive fields with shared weights - the first convolutional network.",
+    ),
+    Event(
+        1998,
+        "LeNet-5",
+        "LeCun, Bottou, Bengio & Haffner, 'Gradient-based learning applied to document recognition': "
+        "0.95% test error on MNIST (0.8% with distorted training data).",
+    ),
+    Event(
+        2012,
+        "AlexNet",
+        "Krizhevsky, Sutskever & Hinton win ImageNet with a much larger convolutional network of the "
+        "same pattern, trained on GPUs.",
+    ),
+    Event(
+        2014,
+        "Caffe's LeNet",
+        "The Caffe framework ships LeNet as its MNIST example (about 99.1% test accuracy); the "
+        "recipe this course reproduces in PyTorch.",
+    ),
 )
 
 

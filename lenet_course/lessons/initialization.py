@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from ..hooks import capture_outputs, eval_mode
+from ..models import caffe_xavier_
+
 #: "xavier" is Glorot & Bengio (uniform, fan_in + fan_out); "caffe_xavier" is Caffe's variant
 #: (fan_in only, what CaffeLeNet uses); "he" is He et al. 2015 for ReLU nets (normal, fan_in);
 #: "gaussian" is Caffe's gaussian filler N(0, std^2); "constant" fills one value.
@@ -24,8 +27,14 @@ DEFAULT_SEED = 0
 
 
 def init_weights_(
-    model: nn.Module, scheme: str, *, std: float = 0.01, value: float = 0.0, bias: float = 0.0,
-    seed: int | None = None, generator: torch.Generator | None = None,
+    model: nn.Module,
+    scheme: str,
+    *,
+    std: float = 0.01,
+    value: float = 0.0,
+    bias: float = 0.0,
+    seed: int | None = None,
+    generator: torch.Generator | None = None,
 ) -> nn.Module:
     """Re-initialise every ``nn.Conv2d`` and ``nn.Linear`` of ``model`` in place; returns ``model``.
 
@@ -42,8 +51,10 @@ def init_weights_(
     if scheme == "gaussian" and std <= 0:
         raise ValueError(f"gaussian needs std > 0, got {std}")
     if seed is not None and generator is not None:
-        raise ValueError("init_weights_ takes either a seed or a generator, not both; pass the generator "
-                         "alone to continue its stream, or the seed alone for a fresh reproducible draw.")
+        raise ValueError(
+            "init_weights_ takes either a seed or a generator, not both; pass the generator "
+            "alone to continue its stream, or the seed alone for a fresh reproducible draw."
+        )
     layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     if not layers:
         raise ValueError(f"{type(model).__name__} has no Conv2d or Linear layer to initialise")
@@ -61,9 +72,8 @@ def _fill_weight_(w: Tensor, scheme: str, std: float, value: float, generator: t
     """One layer's weights drawn by ``scheme`` from ``generator``."""
     if scheme == "xavier":
         nn.init.xavier_uniform_(w, generator=generator)
-    elif scheme == "caffe_xavier":  # as models.caffe_xavier_: uniform in +-sqrt(3 / fan_in)
-        bound = math.sqrt(3.0 / w[0].numel())
-        nn.init.uniform_(w, -bound, bound, generator=generator)
+    elif scheme == "caffe_xavier":  # uniform in +-sqrt(3 / fan_in), as CaffeLeNet is initialised
+        caffe_xavier_(w, generator=generator)
     elif scheme == "he":
         nn.init.kaiming_normal_(w, nonlinearity="relu", generator=generator)
     elif scheme == "gaussian":
@@ -107,38 +117,34 @@ class ActivationStats:
 def activation_stats(model: nn.Module, x: Tensor, layers: tuple[str, ...] | None = None) -> list[ActivationStats]:
     """Statistics of each leaf layer's output for the batch ``x``, in the order the layers run.
 
-    Uses forward hooks that are removed again even when the forward pass fails; the model is run
-    in eval mode without gradients and put back in its previous mode. ``layers`` restricts the
-    report to those module names (an unknown name is an error).
+    Uses forward hooks (:func:`lenet_course.hooks.capture_outputs`) that are removed again even
+    when the forward pass fails; the model is run in eval mode without gradients and put back in
+    its previous mode. ``layers`` restricts the report to those module names (an unknown name is
+    an error).
     """
     named = dict(model.named_modules())
     if layers is not None:
         unknown = [n for n in layers if n not in named]
         if unknown:
-            raise KeyError(f"no layers {unknown} in {type(model).__name__}; it has: "
-                           f"{', '.join(n for n in named if n)}")
-        wanted = set(layers)
+            raise KeyError(f"no layers {unknown} in {type(model).__name__}; it has: {', '.join(n for n in named if n)}")
+        wanted = [n for n in named if n in set(layers)]
     else:
-        wanted = {n for n, m in named.items() if n and not any(True for _ in m.children())}
-    stats: list[ActivationStats] = []
-    names = {m: n for n, m in named.items()}
+        wanted = [n for n, m in named.items() if n and not any(True for _ in m.children())]
+    # clone (the default): Caffe's in-place ReLU would otherwise change ip1's output after capture
+    with eval_mode(model), capture_outputs(model, wanted) as outputs, torch.no_grad():
+        model(x)
+    return [_stats(name, type(named[name]).__name__, out.float()) for name, out in outputs.items()]
 
-    def record(module: nn.Module, _inputs, output: Tensor) -> None:
-        out = output.detach().float()
-        per_unit = out.mean(0).reshape(out.shape[1], -1).mean(1) if out.dim() > 1 else out
-        stats.append(ActivationStats(
-            names[module], type(module).__name__, tuple(out.shape), out.mean().item(), out.std().item(),
-            (out == 0).float().mean().item(), per_unit.std().item() if per_unit.numel() > 1 else 0.0,
-        ))
 
-    handles = [m.register_forward_hook(record) for n, m in named.items() if n in wanted]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
-    return stats
+def _stats(name: str, kind: str, out: Tensor) -> ActivationStats:
+    """The summary figures of one layer's output."""
+    per_unit = out.mean(0).reshape(out.shape[1], -1).mean(1) if out.dim() > 1 else out
+    return ActivationStats(
+        name,
+        kind,
+        tuple(out.shape),
+        out.mean().item(),
+        out.std().item(),
+        (out == 0).float().mean().item(),
+        per_unit.std().item() if per_unit.numel() > 1 else 0.0,
+    )

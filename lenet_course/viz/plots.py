@@ -115,8 +115,7 @@ def plot_training_curves(
     if finite.size:
         ax.set_ylim(0, min(float(finite.max()), 10 * float(np.median(finite)) + 1e-9) * 1.05)
     acc_ax = ax.twinx()
-    acc_ax.plot(history.test_iteration, history.test_accuracy, "o-", color=ACCURACY, ms=4,
-                label="test accuracy")
+    acc_ax.plot(history.test_iteration, history.test_accuracy, "o-", color=ACCURACY, ms=4, label="test accuracy")
     acc_ax.set_ylim(0, 1.02)
     acc_ax.set_ylabel("test accuracy", color=ACCURACY)
     acc_ax.tick_params(axis="y", colors=ACCURACY)
@@ -132,8 +131,15 @@ def plot_training_curves(
     else:
         ax.text(0.5, 0.5, "no iterations yet", transform=ax.transAxes, ha="center", color=RATE)
     handles = [h for a in (ax, acc_ax, lr_ax) if a is not None for h in a.get_lines()]
-    ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper center",
-              bbox_to_anchor=(0.5, -0.16), ncol=len(handles), frameon=False)
+    ax.legend(
+        handles,
+        [str(h.get_label()) for h in handles],
+        fontsize=8,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=len(handles),
+        frameon=False,
+    )
     title = "training"
     if len(history.test_accuracy):
         title += f": test accuracy {history.test_accuracy[-1]:.1%} at iteration {history.test_iteration[-1]}"
@@ -186,8 +192,9 @@ def plot_digits(
     return axes[:n]
 
 
-def plot_confident_mistakes(result: EvalResult, images: np.ndarray, k: int = 16,
-                            fig: Figure | None = None, cols: int = 8) -> np.ndarray:
+def plot_confident_mistakes(
+    result: EvalResult, images: np.ndarray, k: int = 16, fig: Figure | None = None, cols: int = 8
+) -> np.ndarray:
     """The ``k`` wrong answers the model was surest of: 'true -> predicted (confidence)'."""
     idx = result.confident_mistakes(k)
     if len(idx) == 0:
@@ -198,15 +205,15 @@ def plot_confident_mistakes(result: EvalResult, images: np.ndarray, k: int = 16,
         return np.array([ax])
     conf = result.probabilities[idx].max(1)
     titles = [f"{result.labels[i]}->{result.predictions[i]} {p:.0%}" for i, p in zip(idx, conf)]
-    axes = plot_digits(to_numpy(images)[idx], result.labels[idx], result.predictions[idx], fig=fig,
-                       cols=cols, titles=titles)
+    axes = plot_digits(
+        to_numpy(images)[idx], result.labels[idx], result.predictions[idx], fig=fig, cols=cols, titles=titles
+    )
     axes[0].figure.suptitle("most confident mistakes (true->predicted, confidence)", fontsize=10)
     return axes
 
 
 # ---- kernels and feature maps ------------------------------------------------------------------
-def plot_filters(weights: np.ndarray, ax: Axes | None = None, max_out: int | None = None,
-                 title: str = "") -> Axes:
+def plot_filters(weights: np.ndarray, ax: Axes | None = None, max_out: int | None = None, title: str = "") -> Axes:
     """Conv kernels [out, in, k, k] as one diverging image (red +, blue -, 0 white).
 
     One input channel: a grid of kernels. Several: a row per output channel, a column per input.
@@ -222,11 +229,17 @@ def plot_filters(weights: np.ndarray, ax: Axes | None = None, max_out: int | Non
     k = w.shape[-1]
     if w.shape[1] > 1:
         step = max(1, w.shape[1] // 10)
-        ax.set_xticks([(k + 1) * i + k / 2 - 0.5 for i in range(0, w.shape[1], step)],
-                      [str(i) for i in range(0, w.shape[1], step)], fontsize=7)
+        ax.set_xticks(
+            [(k + 1) * i + k / 2 - 0.5 for i in range(0, w.shape[1], step)],
+            [str(i) for i in range(0, w.shape[1], step)],
+            fontsize=7,
+        )
         step = max(1, shown_out // 10)
-        ax.set_yticks([(k + 1) * i + k / 2 - 0.5 for i in range(0, shown_out, step)],
-                      [str(i) for i in range(0, shown_out, step)], fontsize=7)
+        ax.set_yticks(
+            [(k + 1) * i + k / 2 - 0.5 for i in range(0, shown_out, step)],
+            [str(i) for i in range(0, shown_out, step)],
+            fontsize=7,
+        )
         ax.set_xlabel("input channel")
         ax.set_ylabel("output channel")
     else:
@@ -245,8 +258,7 @@ def plot_layer_maps(maps, ax: Axes | None = None, title: str = "", cols: int = 1
     normalised[~np.isfinite(finite)] = np.nan
     image = plotdata.mosaic(normalised, cols=min(cols, len(tiles)))
     ax = new_axes(ax, (6, 3))
-    ax.imshow(image, cmap=plt.get_cmap(MAP_CMAP).with_extremes(bad="white"), vmin=0, vmax=1,
-              interpolation="nearest")
+    ax.imshow(image, cmap=plt.get_cmap(MAP_CMAP).with_extremes(bad="white"), vmin=0, vmax=1, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
     shape = "x".join(str(s) for s in tiles.shape[1:])
@@ -254,8 +266,9 @@ def plot_layer_maps(maps, ax: Axes | None = None, title: str = "", cols: int = 1
     return ax
 
 
-def plot_feature_maps(maps: Mapping[str, np.ndarray], image: np.ndarray | None = None,
-                      fig: Figure | None = None, cols: int = 10) -> list[Axes]:
+def plot_feature_maps(
+    maps: Mapping[str, np.ndarray], image: np.ndarray | None = None, fig: Figure | None = None, cols: int = 10
+) -> list[Axes]:
     """Feature maps of one image, layer by layer (one row per layer), the input on the left."""
     if not maps:
         raise ValueError("no feature maps given; pass e.g. features.feature_maps(model, x)")
@@ -272,8 +285,9 @@ def plot_feature_maps(maps: Mapping[str, np.ndarray], image: np.ndarray | None =
         show_digit(image, fig.add_subplot(grid[0, 0]), "input")
     for row, (name, t) in enumerate(tiles.items()):
         spatial = to_numpy(maps[name]).ndim >= 3 and to_numpy(maps[name]).shape[-2:] != (1, 1)
-        label = (f"{name}: {len(t)} maps {t.shape[1]}x{t.shape[2]}" if spatial
-                 else f"{name}: {np.isfinite(t).sum()} units")
+        label = (
+            f"{name}: {len(t)} maps {t.shape[1]}x{t.shape[2]}" if spatial else f"{name}: {np.isfinite(t).sum()} units"
+        )
         axes.append(plot_layer_maps(t, fig.add_subplot(grid[row, 1]), label, cols))
     return axes
 
@@ -290,8 +304,9 @@ def plot_confusion_matrix(matrix: np.ndarray, normalise: bool = False, ax: Axes 
         for j in range(n):
             v = values[i, j]
             text = (f"{v:.2f}" if v else "0") if normalise else f"{int(counts[i, j])}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                    color="white" if v > 0.5 * values.max() else "black")
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=7, color="white" if v > 0.5 * values.max() else "black"
+            )
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
     ax.set_xlabel("predicted")
@@ -301,8 +316,7 @@ def plot_confusion_matrix(matrix: np.ndarray, normalise: bool = False, ax: Axes 
     return ax
 
 
-def plot_per_class_accuracy(accuracy: np.ndarray, ax: Axes | None = None,
-                            overall: float | None = None) -> Axes:
+def plot_per_class_accuracy(accuracy: np.ndarray, ax: Axes | None = None, overall: float | None = None) -> Axes:
     """One bar per digit, its accuracy written on it; the overall accuracy as a dashed line."""
     acc = to_numpy(accuracy).astype(np.float64)
     ax = new_axes(ax, (6, 3))
@@ -340,8 +354,14 @@ def plot_probabilities(probs: np.ndarray, ax: Axes | None = None, label: int | N
     return ax
 
 
-def plot_prediction(image: np.ndarray, probs: np.ndarray, maps: np.ndarray, layer: str,
-                    fig: Figure | None = None, label: int | None = None) -> dict[str, Axes]:
+def plot_prediction(
+    image: np.ndarray,
+    probs: np.ndarray,
+    maps: np.ndarray,
+    layer: str,
+    fig: Figure | None = None,
+    label: int | None = None,
+) -> dict[str, Axes]:
     """One digit as the model sees it: the input, its class probabilities, one layer's maps."""
     fig = new_figure(fig, (9, 4))
     grid = fig.add_gridspec(2, 3, width_ratios=[1, 1.3, 3])
@@ -351,14 +371,19 @@ def plot_prediction(image: np.ndarray, probs: np.ndarray, maps: np.ndarray, laye
         "probabilities": plot_probabilities(probs, fig.add_subplot(grid[1, 0:2]), label),
     }
     tiles = as_tiles(maps)
-    axes["maps"] = plot_layer_maps(tiles, fig.add_subplot(grid[:, 2]), f"{layer}: {len(tiles)} maps "
-                                   f"{tiles.shape[1]}x{tiles.shape[2]}", cols=plotdata.grid_shape(len(tiles))[1])
+    axes["maps"] = plot_layer_maps(
+        tiles,
+        fig.add_subplot(grid[:, 2]),
+        f"{layer}: {len(tiles)} maps {tiles.shape[1]}x{tiles.shape[2]}",
+        cols=plotdata.grid_shape(len(tiles))[1],
+    )
     return axes
 
 
 # ---- parameters and embeddings ----------------------------------------------------------------
-def plot_histograms(values: Mapping[str, np.ndarray], fig: Figure | None = None, kind: str = "weight",
-                    bins: int = 40, log: bool = False) -> np.ndarray:
+def plot_histograms(
+    values: Mapping[str, np.ndarray], fig: Figure | None = None, kind: str = "weight", bins: int = 40, log: bool = False
+) -> np.ndarray:
     """One histogram per layer (e.g. ``features.parameter_values(model, 'grad')``), with std."""
     if not values:
         raise ValueError("no layers to draw; pass {layer: values}")
@@ -373,14 +398,15 @@ def plot_histograms(values: Mapping[str, np.ndarray], fig: Figure | None = None,
         ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
         if log:
             ax.set_yscale("log")
-    for ax in axes[len(values):]:
+    for ax in axes[len(values) :]:
         ax.set_axis_off()
     fig.suptitle(f"{kind} histograms per layer", fontsize=10)
     return axes[: len(values)]
 
 
-def plot_embedding(points: np.ndarray, labels: np.ndarray, ax: Axes | None = None,
-                   explained: np.ndarray | None = None) -> Axes:
+def plot_embedding(
+    points: np.ndarray, labels: np.ndarray, ax: Axes | None = None, explained: np.ndarray | None = None
+) -> Axes:
     """2-D points coloured by class (tab10), each class's centre marked with its digit."""
     pts, lab = to_numpy(points), to_numpy(labels).astype(int)
     ax = new_axes(ax, (6, 5))
@@ -389,9 +415,18 @@ def plot_embedding(points: np.ndarray, labels: np.ndarray, ax: Axes | None = Non
         sel = lab == c
         ax.scatter(pts[sel, 0], pts[sel, 1], s=6, alpha=0.6, color=cmap(c % 10), label=str(c))
         cx, cy = pts[sel].mean(0)
-        ax.text(cx, cy, str(c), fontsize=13, weight="bold", ha="center", va="center", color=cmap(c % 10),
-                bbox={"boxstyle": "circle", "fc": "white", "ec": cmap(c % 10), "alpha": 0.85})
-    names = ("PC1", "PC2")
+        ax.text(
+            cx,
+            cy,
+            str(c),
+            fontsize=13,
+            weight="bold",
+            ha="center",
+            va="center",
+            color=cmap(c % 10),
+            bbox={"boxstyle": "circle", "fc": "white", "ec": cmap(c % 10), "alpha": 0.85},
+        )
+    names: tuple[str, ...] = ("PC1", "PC2")
     if explained is not None:
         names = tuple(f"PC{i + 1} ({r:.0%} of variance)" for i, r in enumerate(explained[:2]))
     ax.set_xlabel(names[0])
@@ -402,8 +437,20 @@ def plot_embedding(points: np.ndarray, labels: np.ndarray, ax: Axes | None = Non
 
 
 __all__ = [
-    "TrainingAxes", "plot_confident_mistakes", "plot_confusion_matrix", "plot_digits", "plot_embedding",
-    "plot_feature_maps", "plot_filters", "plot_histograms", "plot_layer_maps", "plot_lr_schedules",
-    "plot_per_class_accuracy", "plot_prediction", "plot_probabilities", "plot_training_curves",
-    "policy_label", "show_digit",
+    "TrainingAxes",
+    "plot_confident_mistakes",
+    "plot_confusion_matrix",
+    "plot_digits",
+    "plot_embedding",
+    "plot_feature_maps",
+    "plot_filters",
+    "plot_histograms",
+    "plot_layer_maps",
+    "plot_lr_schedules",
+    "plot_per_class_accuracy",
+    "plot_prediction",
+    "plot_probabilities",
+    "plot_training_curves",
+    "policy_label",
+    "show_digit",
 ]

@@ -24,5 +24,11 @@ from .schedule_explorer import ScheduleExplorer, schedule_config
 from .training_panel import TrainingPanel
 from .view import parse_stepvalues
 
-__all__ = ["DrawDigit", "FeatureMapExplorer", "ScheduleExplorer", "TrainingPanel", "parse_stepvalues",
-           "schedule_config"]
+__all__ = [
+    "DrawDigit",
+    "FeatureMapExplorer",
+    "ScheduleExplorer",
+    "TrainingPanel",
+    "parse_stepvalues",
+    "schedule_config",
+]

@@ -31,8 +31,9 @@ class DrawDigit(Panel):
 
     title = "Draw a digit: the model classifies your drawing"
 
-    def __init__(self, model: nn.Module, size: int = 280, brush: float | None = None,
-                 figsize: tuple[float, float] = (9, 4)) -> None:
+    def __init__(
+        self, model: nn.Module, size: int = 280, brush: float | None = None, figsize: tuple[float, float] = (9, 4)
+    ) -> None:
         from ipycanvas import Canvas  # only this panel needs it
 
         self.model = model
@@ -112,8 +113,10 @@ class DrawDigit(Panel):
         if extent == 0:
             return BLANK
         if extent < MIN_DIGIT_EXTENT:
-            return (f"too little ink to be a digit (it spans {extent * FIELD:.1f} of 28 pixels; a digit needs "
-                    f"at least {MIN_DIGIT_EXTENT * FIELD:.0f}): draw a whole digit")
+            return (
+                f"too little ink to be a digit (it spans {extent * FIELD:.1f} of 28 pixels; a digit needs "
+                f"at least {MIN_DIGIT_EXTENT * FIELD:.0f}): draw a whole digit"
+            )
         return ""
 
     def update(self, change: dict | None = None) -> None:
@@ -121,12 +124,19 @@ class DrawDigit(Panel):
         self.digit = mnist_style(self.ink)
         reason = self._why_not_a_digit()
         self.look = None if reason else features.look(self.model, self.digit, self.layer.value)
-        draw_look(self.view.figure, self.digit, self.look, self.layer.value, empty_reason=reason,
-                  is_output=self.layer.value == self._output_layer)
+        draw_look(
+            self.view.figure,
+            self.digit,
+            self.look,
+            self.layer.value,
+            empty_reason=reason,
+            is_output=self.layer.value == self._output_layer,
+        )
         if self.look is None:
             show_status(self.prediction, reason)
         else:
             best = int(self.look.probabilities.argmax())
-            show_status(self.prediction, f"prediction: <b>{best}</b> ({self.look.probabilities[best]:.1%} sure)",
-                        markup=True)
+            show_status(
+                self.prediction, f"prediction: <b>{best}</b> ({self.look.probabilities[best]:.1%} sure)", markup=True
+            )
         self.view.render()

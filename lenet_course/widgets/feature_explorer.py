@@ -21,9 +21,16 @@ class FeatureMapExplorer(Panel):
 
     title = "Feature-map explorer: a test digit, one layer's outputs, the prediction"
 
-    def __init__(self, model: nn.Module, images: np.ndarray | torch.Tensor | None = None,
-                 labels: np.ndarray | torch.Tensor | None = None, *, count: int = 500, root: str | None = None,
-                 figsize: tuple[float, float] = (9, 4)) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        images: np.ndarray | torch.Tensor | None = None,
+        labels: np.ndarray | torch.Tensor | None = None,
+        *,
+        count: int = 500,
+        root: str | None = None,
+        figsize: tuple[float, float] = (9, 4),
+    ) -> None:
         if images is None:
             test_images, test_labels = load_mnist("test", root)
             images, labels = test_images[:count], test_labels[:count]
@@ -31,10 +38,12 @@ class FeatureMapExplorer(Panel):
         self.images = np.asarray(images, dtype=np.uint8)
         self.labels = None if labels is None else np.asarray(labels)
         self.index = W.IntSlider(value=0, min=0, max=len(self.images) - 1, step=1, description="test image")
-        self.previous_button = W.Button(description="", icon="chevron-left", tooltip="previous image",
-                                        layout=W.Layout(width="36px"))
-        self.next_button = W.Button(description="", icon="chevron-right", tooltip="next image",
-                                    layout=W.Layout(width="36px"))
+        self.previous_button = W.Button(
+            description="", icon="chevron-left", tooltip="previous image", layout=W.Layout(width="36px")
+        )
+        self.next_button = W.Button(
+            description="", icon="chevron-right", tooltip="next image", layout=W.Layout(width="36px")
+        )
         options = layer_options(model)
         self.layer = W.Dropdown(options=options, value=default_layer(model), description="layer")
         self._output_layer = options[-1]
@@ -66,6 +75,12 @@ class FeatureMapExplorer(Panel):
         digit = self.images[self.index.value]
         self.look = features.look(self.model, digit, self.layer.value)
         label = None if self.labels is None else int(self.labels[self.index.value])
-        draw_look(self.view.figure, digit, self.look, self.layer.value, label=label,
-                  is_output=self.layer.value == self._output_layer)
+        draw_look(
+            self.view.figure,
+            digit,
+            self.look,
+            self.layer.value,
+            label=label,
+            is_output=self.layer.value == self._output_layer,
+        )
         self.view.render()

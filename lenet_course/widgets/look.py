@@ -31,8 +31,7 @@ def _note(ax: Axes, text: str) -> Axes:
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10, color="#555", wrap=True,
-            transform=ax.transAxes)
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10, color="#555", wrap=True, transform=ax.transAxes)
     return ax
 
 
@@ -51,8 +50,16 @@ def plot_flat_outputs(values: np.ndarray, ax: Axes, layer: str, is_output: bool)
     return ax
 
 
-def draw_look(fig: Figure, digit: np.ndarray, seen: features.Look | None, layer: str, *,
-              is_output: bool = False, label: int | None = None, empty_reason: str = "") -> None:
+def draw_look(
+    fig: Figure,
+    digit: np.ndarray,
+    seen: features.Look | None,
+    layer: str,
+    *,
+    is_output: bool = False,
+    label: int | None = None,
+    empty_reason: str = "",
+) -> None:
     """Redraw ``fig``: the digit, its probabilities, the layer's outputs (or ``empty_reason``)."""
     fig.clear()
     grid = fig.add_gridspec(2, 3, width_ratios=[1, 1.3, 3])

@@ -88,8 +88,13 @@ class ScheduleExplorer(Panel):
     @property
     def config(self) -> SolverConfig:
         """The configuration the controls describe (raises a ValueError naming a bad value)."""
-        return schedule_config(self.base, self.policy.value, base_lr=self.base_lr.value,
-                               max_iter=self.max_iter.value, **self.params.values())
+        return schedule_config(
+            self.base,
+            self.policy.value,
+            base_lr=self.base_lr.value,
+            max_iter=self.max_iter.value,
+            **self.params.values(),
+        )
 
     @property
     def ax(self):
@@ -125,5 +130,7 @@ def _overflow_note(curve: np.ndarray) -> str:
     bad = np.flatnonzero(~np.isfinite(curve))
     if not len(bad):
         return ""
-    return (f"the rate is too large for a float (inf) from iteration {int(bad[0])} on; "
-            "the curve stops there: use a smaller gamma or fewer iterations")
+    return (
+        f"the rate is too large for a float (inf) from iteration {int(bad[0])} on; "
+        "the curve stops there: use a smaller gamma or fewer iterations"
+    )

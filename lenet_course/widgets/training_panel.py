@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..config import SolverConfig
+from ..config import SolverConfig, required
 from ..data import BatchSource
 from ..schedules import POLICY_TABLE
 from ..solver import Event, History, Solver, StepEvent, StopEvent, TestEvent, test_source, train_source
@@ -62,15 +62,18 @@ class RunRecord:
     def history(self) -> History:
         """The run so far as a :class:`~lenet_course.solver.History` (for the plots)."""
         steps = list(self.steps)
-        unread = steps[len(self._losses):]
+        unread = steps[len(self._losses) :]
         if unread:
             self._losses.extend(torch.stack([loss.float().cpu() for _, _, loss in unread]).tolist())
         tests = list(self.tests)
         return History(
-            np.array([it for it, _, _ in steps], dtype=np.int64), np.array(self._losses[: len(steps)]),
+            np.array([it for it, _, _ in steps], dtype=np.int64),
+            np.array(self._losses[: len(steps)]),
             np.array([lr for _, lr, _ in steps], dtype=np.float64),
-            np.array([t[0] for t in tests], dtype=np.int64), np.array([t[1] for t in tests]),
-            np.array([t[2] for t in tests]), self.stop.message if self.stop and self.stop.reason != "finished" else "",
+            np.array([t[0] for t in tests], dtype=np.int64),
+            np.array([t[1] for t in tests]),
+            np.array([t[2] for t in tests]),
+            self.stop.message if self.stop and self.stop.reason != "finished" else "",
         )
 
 
@@ -108,7 +111,11 @@ class TrainingPanel(Panel):
         self.model = model
         device = next(model.parameters()).device
         base = (cfg or SolverConfig()).replace(
-            test_interval=test_interval, snapshot=0, snapshot_after_train=False, display=0, test_initialization=True,
+            test_interval=test_interval,
+            snapshot=0,
+            snapshot_after_train=False,
+            display=0,
+            test_initialization=True,
         )
         self.train_data = train_data or train_source(model, base, device, root, limit=train_limit)
         self.test_data = test_data or test_source(model, base, device, root, limit=test_limit)
@@ -120,14 +127,20 @@ class TrainingPanel(Panel):
         policy = base.lr_policy if base.lr_policy in self.TRAIN_POLICIES else "inv"
         self.policy = W.Dropdown(options=self.TRAIN_POLICIES, value=policy, description="lr_policy", style=style)
         self.lr = choice_slider("lr", LR_STOPS, base.base_lr, style=style)
-        self.momentum = choice_slider("momentum", MOMENTUM_STOPS, base.momentum, style=style)
+        self.momentum = choice_slider("momentum", MOMENTUM_STOPS, required(base.momentum, "momentum"), style=style)
         self.iterations = choice_slider("iterations", ITERATION_STOPS, iterations, integer=True, style=style)
         start = {(p, "stepsize"): max(100, round(iterations / 3, -2)) for p in ("step", "sigmoid")}
         if base.lr_policy == policy:
-            start.update({(policy, n): getattr(base, n) for n in ("gamma", "power", "stepsize")
-                          if n in POLICY_TABLE[policy].uses and getattr(base, n) is not None})
-        self.params = PolicyControls(self.TRAIN_POLICIES, policy, start, style=style,
-                                     names=("gamma", "power", "stepsize"))
+            start.update(
+                {
+                    (policy, n): getattr(base, n)
+                    for n in ("gamma", "power", "stepsize")
+                    if n in POLICY_TABLE[policy].uses and getattr(base, n) is not None
+                }
+            )
+        self.params = PolicyControls(
+            self.TRAIN_POLICIES, policy, start, style=style, names=("gamma", "power", "stepsize")
+        )
         self.train_button = W.Button(description="Train", button_style="success", icon="play")
         self.stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
         self.reset_button = W.Button(description="Reset", icon="undo")
@@ -148,12 +161,22 @@ class TrainingPanel(Panel):
         self.stop_button.on_click(lambda _b: self.stop())
         self.reset_button.on_click(lambda _b: self.reset())
         slots = [self.params.slots[n] for n in ("gamma", "power", "stepsize")]
-        controls = W.VBox([self.policy, self.lr, *slots, self.momentum, self.iterations,
-                           W.HBox([self.train_button, self.stop_button, self.reset_button])])
+        controls = W.VBox(
+            [
+                self.policy,
+                self.lr,
+                *slots,
+                self.momentum,
+                self.iterations,
+                W.HBox([self.train_button, self.stop_button, self.reset_button]),
+            ]
+        )
         self.widget = W.VBox([side_by_side(controls, self.view.image), self.status])
         self.widget.add_class("lenet-training-panel")
-        self._greeting = (f"{type(model).__name__}: {_samples(self.train_data)} training digits, "
-                          f"{_samples(self.test_data)} test digits. Press Train.")
+        self._greeting = (
+            f"{type(model).__name__}: {_samples(self.train_data)} training digits, "
+            f"{_samples(self.test_data)} test digits. Press Train."
+        )
         show_status(self.status, self._greeting)
         self.redraw()
 
@@ -191,13 +214,21 @@ class TrainingPanel(Panel):
     def config(self) -> SolverConfig:
         """The solver configuration the controls describe."""
         return schedule_config(
-            self.base, self.policy.value, base_lr=self.lr.value, momentum=self.momentum.value,
-            max_iter=max(self.target, (self.solver.iter if self.solver else 0) + 1), **self.params.values(),
+            self.base,
+            self.policy.value,
+            base_lr=self.lr.value,
+            momentum=self.momentum.value,
+            max_iter=max(self.target, (self.solver.iter if self.solver else 0) + 1),
+            **self.params.values(),
         )
 
     def _control_values(self) -> dict[str, Any]:
-        return {"policy": self.policy.value, "lr": self.lr.value, "momentum": self.momentum.value,
-                "iterations": self.iterations.value}
+        return {
+            "policy": self.policy.value,
+            "lr": self.lr.value,
+            "momentum": self.momentum.value,
+            "iterations": self.iterations.value,
+        }
 
     def _policy_changed(self, change: dict) -> None:
         self.params.show(change["new"])
@@ -221,14 +252,24 @@ class TrainingPanel(Panel):
         if self.running:
             return
         if self.diverged:
-            show_status(self.status, "The last run diverged, so the weights are NaN and training cannot go on: "
-                        "press Reset (it restores the starting weights and settings), lower lr, then Train.",
-                        error=True)
+            show_status(
+                self.status,
+                "The last run diverged, so the weights are NaN and training cannot go on: "
+                "press Reset (it restores the starting weights and settings), lower lr, then Train.",
+                error=True,
+            )
             return
         if self.solver is None:
-            self.solver = Solver(self.model, self.config(), self.train_data, self.test_data,
-                                 device=next(self.model.parameters()).device, callbacks=[self.record],
-                                 log=None, progress=False)
+            self.solver = Solver(
+                self.model,
+                self.config(),
+                self.train_data,
+                self.test_data,
+                device=next(self.model.parameters()).device,
+                callbacks=[self.record],
+                log=None,
+                progress=False,
+            )
         self.solver.cancel_requests()  # a Stop pressed after the last run must not end this one
         self._start_iter = self.solver.iter
         self._controls_changed()
@@ -259,7 +300,7 @@ class TrainingPanel(Panel):
             self.stop()
             self.wait()
         self.model.load_state_dict(self._initial_weights)
-        self.train_data.load_state_dict(self._initial_data_state)
+        self.train_data.rewind()
         self.solver, self.record, self.diverged, self.error = None, RunRecord(), False, None
         self._quiet = True
         try:
@@ -271,8 +312,10 @@ class TrainingPanel(Panel):
             self.iterations.value = start["iterations"]
         finally:
             self._quiet = False
-        self.redraw(f"Reset: weights and settings are back where the panel started (lr_policy {start['policy']}, "
-                    f"lr {start['lr']:g}, momentum {start['momentum']:g}). Press Train.")
+        self.redraw(
+            f"Reset: weights and settings are back where the panel started (lr_policy {start['policy']}, "
+            f"lr {start['lr']:g}, momentum {start['momentum']:g}). Press Train."
+        )
 
     def _set_buttons(self, running: bool) -> None:
         self.train_button.disabled = self.reset_button.disabled = running
@@ -289,8 +332,10 @@ class TrainingPanel(Panel):
                 stop = self.record.stop
                 if stop is not None and stop.reason == "diverged":
                     self.diverged = True
-                    message, failed = (f"Stopped: {stop.message} Press Reset to go back to the starting "
-                                       "weights and settings."), True
+                    message, failed = (
+                        (f"Stopped: {stop.message} Press Reset to go back to the starting weights and settings."),
+                        True,
+                    )
                     break
                 if stop is not None:
                     break
@@ -327,4 +372,4 @@ class TrainingPanel(Panel):
 def _samples(source: BatchSource) -> int:
     """How many digits a batch source holds (TensorBatches and LoaderBatches both say it as ``size``)."""
     size = getattr(source, "size", None)
-    return int(size) if size is not None else len(source) * source.batch_size  # type: ignore[attr-defined]
+    return int(size) if size is not None else len(source) * source.batch_size

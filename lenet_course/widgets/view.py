@@ -28,8 +28,16 @@ from ..schedules import POLICY_TABLE, SCHEDULE_PARAMS, PolicyParam
 from ..viz import plots
 
 __all__ = [
-    "FigureView", "Panel", "PolicyControls", "choice_slider", "observe", "param_control", "parse_stepvalues",
-    "round_values", "show_status", "side_by_side",
+    "FigureView",
+    "Panel",
+    "PolicyControls",
+    "choice_slider",
+    "observe",
+    "param_control",
+    "parse_stepvalues",
+    "round_values",
+    "show_status",
+    "side_by_side",
 ]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -139,14 +147,16 @@ def _label(value: float) -> str:
     return f"{value:g}" if not float(value).is_integer() else f"{int(value)}"
 
 
-def choice_slider(description: str, values: Sequence[float], value: float, *, integer: bool = False,
-                  style: dict | None = None) -> W.SelectionSlider:
+def choice_slider(
+    description: str, values: Sequence[float], value: float, *, integer: bool = False, style: dict | None = None
+) -> W.SelectionSlider:
     """A slider that stops only at ``values``; ``value`` is added as a stop if it is not one."""
     stops = sorted({*values, value})
     cast = int if integer else float
     options = [(_label(v), cast(v)) for v in stops]
-    return W.SelectionSlider(options=options, value=cast(value), description=description,
-                             continuous_update=True, style=style or {})
+    return W.SelectionSlider(
+        options=options, value=cast(value), description=description, continuous_update=True, style=style or {}
+    )
 
 
 def _decimals(step: float) -> int:
@@ -173,20 +183,35 @@ def param_control(spec: PolicyParam, value: Any = None, *, style: dict | None = 
     IntSlider; multistep's stepvalues a text box.
     """
     style = style or {}
-    start = spec.typical if value is None else value
     r = spec.slider
     if spec.kind == "steps":
-        return W.Text(value=", ".join(str(int(v)) for v in start), description=spec.name,
-                      continuous_update=False, style=style)
+        steps = spec.typical_steps() if value is None else value
+        return W.Text(
+            value=", ".join(str(int(v)) for v in steps), description=spec.name, continuous_update=False, style=style
+        )
+    start = spec.typical_number() if value is None else value
     if spec.kind == "int":
-        return W.IntSlider(value=int(_snap(start, spec)), min=int(r.min), max=int(r.max), step=int(r.step),
-                           description=spec.name, style=style)
+        return W.IntSlider(
+            value=int(_snap(start, spec)),
+            min=int(r.min),
+            max=int(r.max),
+            step=int(r.step),
+            description=spec.name,
+            style=style,
+        )
     if r.log:  # round stops (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 per decade), not 10^(k * step) = 0.0177828
         stops = round_values(r.min, r.max, LOG_MANTISSAS)
         nearest = min(stops, key=lambda v: abs(math.log10(v) - math.log10(max(start, r.min))))
         return choice_slider(spec.name, stops, nearest, style=style)
-    return W.FloatSlider(value=_snap(start, spec), min=r.min, max=r.max, step=r.step, description=spec.name,
-                         readout_format=f".{_decimals(r.step)}f", style=style)
+    return W.FloatSlider(
+        value=_snap(start, spec),
+        min=r.min,
+        max=r.max,
+        step=r.step,
+        description=spec.name,
+        readout_format=f".{_decimals(r.step)}f",
+        style=style,
+    )
 
 
 class PolicyControls:
@@ -198,14 +223,23 @@ class PolicyControls:
     control starts at ``start[(policy, name)]``, else the table's typical value.
     """
 
-    def __init__(self, policies: Sequence[str], policy: str,
-                 start: dict[tuple[str, str], Any] | None = None, *, style: dict | None = None,
-                 names: Sequence[str] = SCHEDULE_PARAMS) -> None:
+    def __init__(
+        self,
+        policies: Sequence[str],
+        policy: str,
+        start: dict[tuple[str, str], Any] | None = None,
+        *,
+        style: dict | None = None,
+        names: Sequence[str] = SCHEDULE_PARAMS,
+    ) -> None:
         start = start or {}
         self.names = tuple(names)
         self.controls: dict[str, dict[str, W.Widget]] = {
-            p: {spec.name: param_control(spec, start.get((p, spec.name)), style=style)
-                for spec in POLICY_TABLE[p].params if spec.name in self.names}
+            p: {
+                spec.name: param_control(spec, start.get((p, spec.name)), style=style)
+                for spec in POLICY_TABLE[p].params
+                if spec.name in self.names
+            }
             for p in policies
         }
         self.start_values = {(p, n): c.value for p, cs in self.controls.items() for n, c in cs.items()}

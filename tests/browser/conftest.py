@@ -21,8 +21,10 @@ def pytest_collection_modifyitems(items):
 def chromium() -> str:
     path = find_chromium()
     if path is None:
-        reason = ("no Chromium found (install Debian's 'chromium' package, or set "
-                  "LENET_COURSE_CHROMIUM to a Chromium/Chrome binary) - browser tests skipped")
+        reason = (
+            "no Chromium found (install Debian's 'chromium' package, or set "
+            "LENET_COURSE_CHROMIUM to a Chromium/Chrome binary) - browser tests skipped"
+        )
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(reason.replace(" - browser tests skipped", f"; {REQUIRE_ENV}=1 requires one"))
         pytest.skip(reason)
@@ -50,8 +52,7 @@ def lab(chromium, tmp_path_factory):
     """A JupyterLab serving a scratch copy of notebooks/ (so runs never touch the repo's files)."""
     home = tmp_path_factory.mktemp("lab")
     work = home / "course"
-    shutil.copytree(REPO / "notebooks", work / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(REPO / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     with jupyter_lab(work, home / "jupyterlab.log") as running:
         yield running
 
@@ -63,7 +64,10 @@ def browser_context(chromium, tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh, empty user-data dir
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
+            str(profile),
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_FLAGS,
             viewport={"width": 1280, "height": 900},
         )
         try:

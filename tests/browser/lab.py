@@ -22,8 +22,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 #: Set to 1 (CI does) to turn "no Chromium here" from a skip into a failure.
@@ -51,8 +56,10 @@ def free_port() -> int:
 def _write_lab_settings(settings: Path) -> None:
     """No update checks, no news, no autosave: the lab must stay offline and leave files alone."""
     files = {
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-            {"checkForUpdates": False, "fetchNews": "false"},
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+            "checkForUpdates": False,
+            "fetchNews": "false",
+        },
         "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     }
     for rel, value in files.items():
@@ -80,17 +87,27 @@ def jupyter_lab(workdir: Path, log_path: Path) -> Iterator[Lab]:
     settings = workdir.parent / "lab-settings"
     _write_lab_settings(settings)
     env = dict(os.environ)
-    env.update(JUPYTERLAB_SETTINGS_DIR=str(settings),
-               JUPYTERLAB_WORKSPACES_DIR=str(workdir.parent / "lab-workspaces"),
-               JUPYTER_RUNTIME_DIR=str(workdir.parent / "lab-runtime"),
-               LENET_COURSE_BUDGET=env.get("LENET_COURSE_BUDGET", "ci"),
-               MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env.update(
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(workdir.parent / "lab-workspaces"),
+        JUPYTER_RUNTIME_DIR=str(workdir.parent / "lab-runtime"),
+        LENET_COURSE_BUDGET=env.get("LENET_COURSE_BUDGET", "ci"),
+        MPLBACKEND="module://matplotlib_inline.backend_inline",
+    )
     cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
-        "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={workdir}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly", "--ServerApp.open_browser=False",
+        "--LabApp.extension_manager=readonly",
+        "--ServerApp.open_browser=False",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # CI containers run as root
@@ -123,8 +140,9 @@ def jupyter_lab(workdir: Path, log_path: Path) -> Iterator[Lab]:
 def open_notebook(page, lab: Lab, relpath: str, timeout_ms: int = 90_000) -> None:
     """Open a notebook in the lab and wait until its kernel is ready."""
     workspace = "w" + secrets.token_hex(4)  # a fresh workspace: nothing restored from earlier pages
-    page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{relpath}?reset&token={lab.token}",
-              wait_until="domcontentloaded")
+    page.goto(
+        f"{lab.url}/lab/workspaces/{workspace}/tree/{relpath}?reset&token={lab.token}", wait_until="domcontentloaded"
+    )
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=timeout_ms)
     page.wait_for_selector(".jp-NotebookPanel", timeout=timeout_ms)
     # A notebook without kernel metadata asks which kernel to start: take the default.
@@ -156,7 +174,8 @@ def run_all_cells(page, timeout_ms: int = 240_000) -> None:
                    const unrun = cells.some(c => !c.model.executionCount && c.model.sharedModel.getSource().trim());
                    const failed = cells.some(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'));
                    return k.status === 'idle' && (failed || (!busy && !unrun)); }""",
-        timeout=timeout_ms, polling=500,
+        timeout=timeout_ms,
+        polling=500,
     )
 
 

@@ -30,8 +30,11 @@ def test_the_harness_sees_an_error_output(lab, page):
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("print('before')"), nbformat.v4.new_code_cell("1 / 0"),
-                nbformat.v4.new_code_cell("print('never runs')")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("print('before')"),
+        nbformat.v4.new_code_cell("1 / 0"),
+        nbformat.v4.new_code_cell("print('never runs')"),
+    ]
     nbformat.write(nb, lab.root / "notebooks" / "scratch_error.ipynb")
     open_notebook(page, lab, "notebooks/scratch_error.ipynb")
     run_all_cells(page)

@@ -47,12 +47,16 @@ def _wait_for_text(locator, text: str, what: str, timeout_s: float = 60.0) -> st
 #: failing lesson cell elsewhere (test_lessons.py reports those) cannot hide a panel's behaviour.
 PANEL_CELLS = {
     "lenet-schedule-explorer": "from lenet_course.widgets import ScheduleExplorer\nScheduleExplorer()",
-    "lenet-training-panel": ("import torch\nfrom lenet_course.models import CaffeLeNet\n"
-                             "from lenet_course.widgets import TrainingPanel\ntorch.manual_seed(0)\n"
-                             "TrainingPanel(CaffeLeNet(), train_limit=6000, test_limit=500)"),
-    "lenet-draw-digit": ("import torch\nfrom lenet_course.models import build_model\n"
-                         "from lenet_course.widgets import DrawDigit\ntorch.manual_seed(0)\n"
-                         "DrawDigit(build_model('tut'))"),
+    "lenet-training-panel": (
+        "import torch\nfrom lenet_course.models import CaffeLeNet\n"
+        "from lenet_course.widgets import TrainingPanel\ntorch.manual_seed(0)\n"
+        "TrainingPanel(CaffeLeNet(), train_limit=6000, test_limit=500)"
+    ),
+    "lenet-draw-digit": (
+        "import torch\nfrom lenet_course.models import build_model\n"
+        "from lenet_course.widgets import DrawDigit\ntorch.manual_seed(0)\n"
+        "DrawDigit(build_model('tut'))"
+    ),
 }
 
 

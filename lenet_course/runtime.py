@@ -1,8 +1,21 @@
-"""CPU speed settings behind ``Solver(fast=True)`` (:func:`make_fast`) and ``evaluate(fast=True)``.
+"""How a model is run: which device, which random numbers, and the CPU speed settings.
 
-Each one changes how the work is laid out, never what is computed: a run with them gives the
-same losses as without, up to float rounding (``tests/test_speed_equivalence.py`` checks it).
-Measured on 2 CPU cores for CaffeLeNet at batch 64 (``benchmarks/train_speed.py``):
+- **Device** (:func:`pick_device`): CUDA, else Apple's MPS, else the CPU (through
+  ``torch.accelerator`` where the installed torch has it); Caffe's ``solver_mode: CPU`` forces
+  the CPU, ``solver_mode: GPU`` without an accelerator falls back to it with a warning, and
+  ``device=`` overrides both.
+- **Seeding**: :func:`seeded` runs a block (building a model, drawing an augmentation) from a
+  seed without touching the process's own random stream, so a run is reproducible from its
+  config and nothing else changes; :func:`resolve_seed` turns Caffe's "not seeded" (a negative
+  ``random_seed``) into a seed from the clock that can be printed and repeated.
+  :func:`seed_everything` is the one function that reseeds the whole process, for a notebook
+  that asks for it explicitly; no library function calls it.
+- **CPU speed settings** behind ``Solver(fast=True)`` (:func:`make_fast`) and
+  ``evaluate(fast=True)`` (:func:`inference_copy`).
+
+Each speed setting changes how the work is laid out, never what is computed: a run with them
+gives the same losses as without, up to float rounding (``tests/test_speed_equivalence.py``
+checks it). Measured on 2 CPU cores for CaffeLeNet at batch 64 (``benchmarks/train_speed.py``):
 
 - channels-last weights: oneDNN's NHWC convolutions and max-pooling are much faster than NCHW
   (NCHW max-pooling alone was ~20% of a step); training ~1.4x, evaluation ~2.4x.
@@ -30,9 +43,106 @@ import copy
 import ctypes
 import functools
 import sys
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import Tensor, nn
+
+from .hooks import capture_outputs, eval_mode
+
+__all__ = [
+    "inference_copy",
+    "keep_freed_memory",
+    "keep_gradient_channels_last",
+    "make_fast",
+    "pick_device",
+    "resolve_seed",
+    "seed_everything",
+    "seeded",
+    "use_channels_last",
+]
+
+_CLOCK_SEEDS = 2**31  # a seed picked from the clock is below this (fits every generator)
+
+
+# ---- the device --------------------------------------------------------------------------------
+def _accelerator() -> torch.device | None:
+    """The machine's accelerator (CUDA, MPS, ...) if one is usable, else None."""
+    accelerator = getattr(torch, "accelerator", None)
+    if accelerator is not None:
+        return accelerator.current_accelerator(check_available=True)
+    if torch.cuda.is_available():  # torch before 2.6 has no torch.accelerator
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return None
+
+
+def pick_device(solver_mode: str | None = None, device: torch.device | str | None = None) -> torch.device:
+    """Where to run: ``device`` if given; else the CPU for Caffe's ``solver_mode`` "CPU"; else
+    the accelerator (CUDA, else Apple MPS) when there is one, else the CPU.
+
+    ``solver_mode`` "GPU" on a machine without an accelerator warns and uses the CPU, so a
+    Caffe solver file written for a GPU still runs.
+    """
+    if device is not None:
+        return torch.device(device)
+    if solver_mode == "CPU":
+        return torch.device("cpu")
+    found = _accelerator()
+    if found is None:
+        if solver_mode == "GPU":
+            warnings.warn(
+                "solver_mode GPU asked for, but no CUDA (or other accelerator) device is available: using the CPU",
+                stacklevel=2,
+            )
+        return torch.device("cpu")
+    return torch.device(found.type)
+
+
+# ---- random numbers ----------------------------------------------------------------------------
+def resolve_seed(seed: int) -> tuple[int, bool]:
+    """``(seed, False)`` for a seed >= 0; for a negative one (Caffe: "not seeded") a seed picked
+    from the clock and ``True``, so the run can say which one it used and be repeated."""
+    if seed >= 0:
+        return int(seed), False
+    return time.time_ns() % _CLOCK_SEEDS, True
+
+
+@contextmanager
+def seeded(seed: int | None) -> Iterator[None]:
+    """Inside the block, torch's CPU random stream starts from ``seed``; afterwards it is exactly
+    where it was before the block, as if the block had never drawn.
+
+    ``build_model("caffe", seed=1701)`` uses it, so building a model from a seed gives the same
+    weights every time and leaves what the rest of the process draws next unchanged (the CUDA
+    streams are never touched: models are built on the CPU). ``seed=None`` draws from the
+    process's stream as usual (no fork, no reseed).
+    """
+    if seed is None:
+        yield
+        return
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(int(seed) % 2**64)
+        yield
+
+
+def seed_everything(seed: int) -> None:
+    """Seed torch's global CPU and CUDA generators (model initialisation, augmentation, dropout).
+
+    An explicit call for a notebook or script that wants the whole process's random stream in a
+    known state; nothing in the library calls it (models are built under :func:`seeded`, batch
+    order and augmentation draw from their own seeded generators, the :class:`Solver` never
+    reseeds the process).
+    """
+    torch.manual_seed(seed)
+
+
+# ---- the CPU speed settings --------------------------------------------------------------------
 
 #: glibc's ``mallopt`` parameters (malloc.h) and the values set: blocks up to 64 MiB come from
 #: the heap, and up to 256 MiB of free heap is kept instead of being trimmed back to the OS.
@@ -41,7 +151,7 @@ MMAP_THRESHOLD = 64 << 20
 TRIM_THRESHOLD = 256 << 20
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def keep_freed_memory() -> bool:
     """Let glibc reuse freed tensor memory instead of unmapping it; True where it applied.
 
@@ -74,8 +184,13 @@ def _channels_last_gradient_hook(module: nn.Module, inputs: tuple, output: objec
     the weights were trained in), so the gradient it hands back is NCHW; the max-pooling and the
     convolution below would convert it again, slower. Values are never changed.
     """
-    if (isinstance(output, Tensor) and output.dim() == 4 and output.requires_grad
-            and not output.is_contiguous() and output.is_contiguous(memory_format=torch.channels_last)):
+    if (
+        isinstance(output, Tensor)
+        and output.dim() == 4
+        and output.requires_grad
+        and not output.is_contiguous()
+        and output.is_contiguous(memory_format=torch.channels_last)
+    ):
         output.register_hook(_to_channels_last)
 
 
@@ -88,25 +203,14 @@ def flatten_input_module(model: nn.Module, example: Tensor | None = None) -> nn.
     param = next(model.parameters())
     if example is None:
         example = torch.zeros(1, 1, 28, 28, dtype=param.dtype, device=param.device)
-    last: list[tuple[nn.Module, Tensor]] = []
-
-    def record(module: nn.Module, _inputs: tuple, output: object) -> None:
-        if isinstance(output, Tensor) and output.dim() == 4:
-            last[:] = [(module, output)]
-
-    handles = [m.register_forward_hook(record) for m in model.modules() if m is not model]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(example)
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train(was_training)
-    if not last or last[0][1].shape[-2:].numel() == 1:
+    modules = dict(model.named_modules())
+    names = [name for name in modules if name]
+    with eval_mode(model), capture_outputs(model, names, clone=False) as outputs, torch.no_grad():
+        model(example)
+    maps = [(name, out) for name, out in outputs.items() if out.dim() == 4]  # in the order they ran
+    if not maps or maps[-1][1].shape[-2:].numel() == 1:
         return None
-    return last[0][0]
+    return modules[maps[-1][0]]
 
 
 def keep_gradient_channels_last(model: nn.Module) -> bool:
