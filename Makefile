@@ -23,7 +23,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install -e '.[lab,dev]'
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -65,3 +65,9 @@ lessons: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The course as a static website in build/site/ (Sphinx + myst-nb, from the stored outputs; no
+# notebook is run). Open build/site/index.html, or serve it: python3 -m http.server -d build/site
+.PHONY: site
+site: $(STAMP)
+	$(BIN)/python site/build.py build/site

@@ -1,10 +1,12 @@
 """lenet-course: the library behind the LeNet-on-MNIST lessons, in tiers that import only downwards.
 
 - **Core** (flat, one concern each): ``models`` (the three LeNets), ``data`` (MNIST), ``schedules``
-  (Caffe's learning-rate policies), ``config`` (``SolverConfig``), ``optim`` (Caffe's solvers),
+  (Caffe's learning-rate policies), ``config`` (``SolverConfig``), ``prototxt`` (Caffe's text
+  format), ``optim`` (Caffe's solvers),
   ``solver`` (the training loop), ``evaluate``, ``checkpoints`` (safe ``tut2-model.pt`` files),
   ``features`` (what a model computes inside), ``preprocess`` (a drawn digit made MNIST-like),
-  ``speed`` and ``cli``.
+  ``hooks`` (eval mode and captured layer outputs), ``paths`` (where the course reads and writes),
+  ``runtime`` (device choice, seeds, the CPU speed settings) and ``cli``.
 - :mod:`lenet_course.viz`: the arrays behind figures (``viz.plotdata``) and generic drawing
   (``viz.plots``, ``viz.axes``); it imports the core only.
 - :mod:`lenet_course.lessons`: what a single lesson computes or draws (``course``, ``budget``,

@@ -32,6 +32,7 @@ from torch import Tensor, nn
 
 from .models import build_model
 from .paths import assets_dir as shipped_assets_dir
+from .paths import course_root
 from .runtime import pick_device
 
 _PREFIXES = ("module.", "_orig_mod.")
@@ -530,5 +531,12 @@ def verify_shipped(path: str | os.PathLike, assets_dir: Path | None = None) -> N
     if actual != expected:
         raise CheckpointError(
             f"{path} does not match the SHA-256 in assets/README.md (file {actual}, listed "
-            f"{expected}): it was changed or damaged. Restore it with git checkout -- {path.name}"
+            f"{expected}): it was changed or damaged. {_how_to_restore(path.name)}"
         )
+
+
+def _how_to_restore(name: str) -> str:
+    """The fix for a damaged shipped file: git in a checkout, a reinstall for a wheel."""
+    if course_root() is not None:
+        return f"Restore it with git checkout -- assets/{name}"
+    return "Restore it by reinstalling the course: pip install --force-reinstall --no-deps lenet-course"

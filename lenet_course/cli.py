@@ -6,6 +6,11 @@ never overwritten without ``--force``, and a run that diverged writes its weight
 ``<stem>-diverged.pt``. Ctrl-C and SIGHUP behave as in Caffe's solver: Ctrl-C finishes the
 iteration, writes a snapshot, prints the command that resumes from it and exits with 130;
 SIGHUP writes a snapshot and carries on.
+
+``train`` runs unchanged under ``torchrun --nproc_per_node N`` (or ``python -m
+torch.distributed.run``): it joins the process group torchrun describes, each process trains on
+its share of the global batch, and rank 0 alone prints and writes files
+(:mod:`lenet_course.distributed`).
 """
 
 from __future__ import annotations
@@ -208,42 +213,90 @@ class _RunEvents:
 
 # ---- the commands ----------------------------------------------------------------------------
 def _train(args: argparse.Namespace) -> int:
+    from .distributed import env_world, per_rank_batch, process_group
+    from .runtime import pick_device
+
+    cfg = config_from_args(args)
+    world = env_world()  # torchrun's RANK / WORLD_SIZE, or a single process
+    if world.distributed:
+        per_rank_batch(cfg.train_batch_size, world.size)  # refused before any process waits for another
+    with process_group(pick_device(cfg.solver_mode)) as world:
+        _check_files_on_rank_0(args, cfg, world)
+        return _train_in(args, cfg, world)
+
+
+def _check_files_on_rank_0(args: argparse.Namespace, cfg: SolverConfig, world) -> None:
+    """Rank 0 (the one that writes) checks ``--out`` and the snapshot folder; with several ranks
+    its verdict is sent to all, so that none is left waiting for a rank 0 that refused to start."""
+    problem: str | None = None
+    if world.is_main:
+        try:
+            check_output_file(args.out, args.force)
+            if cfg.snapshot > 0 or getattr(cfg, "snapshot_after_train", True):
+                check_folder_writable(Path(cfg.snapshot_prefix).parent, f"snapshot_prefix {cfg.snapshot_prefix}")
+        except UsageError as err:
+            problem = str(err)
+    if world.distributed:
+        import torch.distributed as dist
+
+        box = [problem]
+        dist.broadcast_object_list(box, src=0)
+        problem = box[0]
+    if problem is not None:
+        raise UsageError(problem if world.is_main else f"rank 0 refused to start: {problem}")
+
+
+def _quiet(*args: Any, **kwargs: Any) -> None:
+    """``print`` for the ranks other than 0: they train, rank 0 reports."""
+
+
+def _train_in(args: argparse.Namespace, cfg: SolverConfig, world) -> int:
+    """The training command in one process of the run (``world``: this rank, of how many)."""
+    from .distributed import broadcast_seed
     from .models import count_parameters
     from .runtime import resolve_seed
     from .solver import Solver
 
-    cfg = config_from_args(args)
-    check_output_file(args.out, args.force)
-    if cfg.snapshot > 0 or getattr(cfg, "snapshot_after_train", True):
-        check_folder_writable(Path(cfg.snapshot_prefix).parent, f"snapshot_prefix {cfg.snapshot_prefix}")
-
+    say = print if world.is_main else _quiet
     seed, from_clock = resolve_seed(cfg.random_seed)
     if from_clock:  # one seed for the model's initialisation and the solver, printed so it can be repeated
-        print(
-            f"random_seed {cfg.random_seed}: seeded from the clock with {seed} (pass --seed {seed} to repeat this run)"
-        )
+        seed = broadcast_seed(seed, world)  # every rank reads its own clock: all take rank 0's
+        say(f"random_seed {cfg.random_seed}: seeded from the clock with {seed} (pass --seed {seed} to repeat this run)")
         cfg = cfg.replace(random_seed=seed)
     events = _RunEvents()
     # The solver builds the model from cfg.random_seed: weights, batch order and augmentation
     # all follow from the config, and the process's random stream is never reseeded.
     solver = Solver(
-        args.model, cfg, root=args.data_dir, augment=args.augment, progress=not args.no_progress, callbacks=[events]
+        args.model,
+        cfg,
+        root=args.data_dir,
+        augment=args.augment,
+        progress=not args.no_progress,
+        callbacks=[events],
+        world=world,
     )
     model = solver.model
-    print(f"model {args.model}: {type(model).__name__}, {count_parameters(model):,} parameters")
-    print("solver: " + ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(cfg).items() if v not in (None, ())))
+    say(f"model {args.model}: {type(model).__name__}, {count_parameters(model):,} parameters")
+    say("solver: " + ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(cfg).items() if v not in (None, ())))
+    if world.distributed:
+        say(
+            f"data parallel: {world.size} processes, {cfg.train_batch_size // world.size} of each global "
+            f"batch of {cfg.train_batch_size} per process"
+        )
     if args.resume:
-        solver.restore(args.resume)  # the solver logs the fields that changed since the snapshot
-        print(f"resumed from {args.resume} at iteration {solver.iter}")
+        solver.restore(args.resume)  # every rank; the solver logs the fields that changed since the snapshot
+        say(f"resumed from {args.resume} at iteration {solver.iter}")
 
     started = time.perf_counter()
     with CaffeSignals(solver) as signals:
         history = solver.solve()
     elapsed = time.perf_counter() - started
-    print(
+    say(
         f"trained {solver.trained_this_run} iterations in {elapsed:.1f} s on {solver.device} "
         f"(now at iteration {solver.iter})"
     )
+    if not world.is_main:  # rank 0 writes the weights and reports; the others end with its exit code
+        return _exit_code_of(solver.last_stop.reason if solver.last_stop else "finished", signals.interrupted)
     stop = events.stop
     reason = stop.reason if stop is not None else "finished"
     if stop is not None and reason == "diverged":
@@ -251,6 +304,15 @@ def _train(args: argparse.Namespace) -> int:
     if signals.interrupted or reason != "finished":
         return _report_interrupted(args, solver, events)
     return _save_and_evaluate(args, solver)
+
+
+def _exit_code_of(reason: str, interrupted: bool) -> int:
+    """The exit code rank 0 gives for the same end of a run, for the other ranks."""
+    if reason == "diverged":
+        return EXIT_STOPPED
+    if interrupted or reason != "finished":
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def _keep_diverged(args: argparse.Namespace, solver, message: str) -> int:
@@ -415,8 +477,17 @@ def _os_error_message(err: OSError) -> str:
     )
 
 
+def _who() -> str:
+    """``lenet-course`` alone, or ``lenet-course (rank 1 of 2)`` for a process under torchrun."""
+    rank, size = os.environ.get("RANK"), os.environ.get("WORLD_SIZE")
+    return f"{PROG} (rank {rank} of {size})" if rank is not None and size not in (None, "1") else PROG
+
+
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
-    """Run one command; return its exit code (0 done, 1 stopped or diverged, 2 bad input, 130 Ctrl-C)."""
+    """Run one command; return its exit code (0 done, 1 stopped, diverged or a rank failed, 2 bad
+    input, 130 Ctrl-C)."""
+    from .distributed import RankFailedError
+
     argv = list(sys.argv[1:] if argv is None else argv)
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
@@ -425,10 +496,13 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
             args.argv, args.prog = argv, prog
             return args.run(args)
         except _user_errors() as err:
-            print(f"{PROG}: error: {err}", file=sys.stderr)
+            print(f"{_who()}: error: {err}", file=sys.stderr)
             return EXIT_USAGE
+        except RankFailedError as err:
+            print(f"{_who()}: error: {err}", file=sys.stderr)
+            return EXIT_STOPPED
         except OSError as err:  # writing weights or snapshots: permissions, a full disk
-            print(f"{PROG}: error: {_os_error_message(err)}", file=sys.stderr)
+            print(f"{_who()}: error: {_os_error_message(err)}", file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:
             print(f"\n{PROG}: aborted by Ctrl-C; the last snapshot written (if any) is intact.", file=sys.stderr)

@@ -22,12 +22,15 @@ import numbers
 import re
 import sys
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
+from .prototxt import Block as _Block
+from .prototxt import Entry, PrototxtError, parse, read_source
+from .prototxt import Scalar as _Scalar
+from .prototxt import show as _show
 from .schedules import SCHEDULE_PARAMS, ScheduleError, get_policy, ignored_params, validate_policy
 
 SOLVER_MODES: tuple[str, ...] = ("CPU", "GPU")
@@ -52,7 +55,6 @@ _RECIPE_MOMENTUM = 0.9
 _RECIPE_INV = {"gamma": 0.0001, "power": 0.75}
 _INT64 = (-(2**63), 2**63 - 1)
 #: A solver.prototxt is a few kilobytes; anything this large is some other file.
-_MAX_PROTOTXT_BYTES = 4 * 1024 * 1024
 _T = TypeVar("_T")
 
 
@@ -194,11 +196,13 @@ class SolverConfig:
         net_param { ... }, device_id, ...) and schedule fields the policy does not read are
         accepted and reported in one :class:`ConfigWarning`.
         """
-        text, label, path = _read_source(source)
         try:
-            entries = _Parser(text).parse()
-            values, notes = _interpret(entries, path)
-        except ConfigError as err:
+            text, label, path = read_source(source)
+        except PrototxtError as err:
+            raise ConfigError(str(err)) from None
+        try:
+            values, notes = _interpret(parse(text), path)
+        except (ConfigError, PrototxtError) as err:
             raise ConfigError(f"{label}: {err}") from None
         try:
             config = cls(**values)
@@ -442,12 +446,6 @@ def _require(ok: bool, name: str, value: Any, rule: str) -> None:
         raise ConfigError(f"{name} must be {rule}, got {value!r}")
 
 
-def _show(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters, so that no message quotes megabytes."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _stacklevel_outside_this_module() -> int:
     """The warnings stacklevel of the first caller outside config.py and dataclasses' __init__."""
     frame: FrameType | None = sys._getframe(1)
@@ -500,143 +498,7 @@ _REPEATED = {"stepvalue", "test_iter", "test_state", "test_net", "test_net_param
 _MESSAGE_FIELDS = {"net_param", "train_net_param", "test_net_param", "train_state", "test_state"}
 
 
-@dataclass
-class _Scalar:
-    text: str
-    quoted: bool
-    line: int
-
-
-@dataclass
-class _Block:
-    entries: list[tuple[str, Any, int]]
-    line: int
-
-
-_TOKEN = re.compile(
-    r"""(?P<nl>\n)|(?P<ws>[ \t\r\f\v]+)|(?P<comment>\#[^\n]*)
-      |(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-      |(?P<open_string>["'])
-      |(?P<word>[A-Za-z0-9_.+\-]+)
-      |(?P<punct>[{}<>:;,\[\]])""",
-    re.X,
-)
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
-
-
-def _unescape(body: str) -> str:
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), body)
-
-
-class _Parser:
-    """Protocol-buffer text format, as far as solver files use it: ``field: value``,
-    ``field { ... }`` / ``field: { ... }`` / ``field < ... >`` blocks, ``[a, b]`` lists for
-    repeated fields, quotes ' and ", ``#`` comments and optional ``;``/``,`` separators."""
-
-    def __init__(self, text: str) -> None:
-        self.tokens = list(self._tokenize(text))
-        self.pos = 0
-
-    @staticmethod
-    def _tokenize(text: str) -> Iterator[tuple[str, str, int]]:
-        line, pos = 1, 0
-        while pos < len(text):
-            m = _TOKEN.match(text, pos)
-            if m is None:
-                raise ConfigError(
-                    f"line {line}: unexpected character {_show(text[pos])} in {_show(_line_at(text, pos))}"
-                )
-            kind = m.lastgroup
-            assert kind is not None, "every alternative of _TOKEN is a named group"
-            if kind == "nl":
-                line += 1
-            elif kind == "open_string":
-                raise ConfigError(f"line {line}: unterminated string {_show(_line_at(text, pos).strip())}")
-            elif kind not in ("ws", "comment"):
-                yield kind, m.group(), line
-            pos = m.end()
-
-    def _peek(self) -> tuple[str, str, int] | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def _next(self) -> tuple[str, str, int]:
-        token = self._peek()
-        if token is None:
-            last = self.tokens[-1][2] if self.tokens else 1
-            raise ConfigError(f"line {last}: the file ends in the middle of a field")
-        self.pos += 1
-        return token
-
-    def parse(self) -> list[tuple[str, Any, int]]:
-        entries = self._entries(closing=None)
-        if not entries:
-            raise ConfigError(
-                "no solver fields (the text is empty or only comments); "
-                'a solver needs at least lr_policy, e.g. lr_policy: "fixed"'
-            )
-        return entries
-
-    def _entries(self, closing: str | None) -> list[tuple[str, Any, int]]:
-        entries: list[tuple[str, Any, int]] = []
-        while True:
-            token = self._peek()
-            if token is None:
-                if closing is not None:
-                    raise ConfigError(f"line {self.tokens[-1][2]}: a {{ ... }} block is never closed")
-                return entries
-            kind, text, line = token
-            if kind == "punct" and text == closing:
-                self.pos += 1
-                return entries
-            if kind == "punct" and text in ";,":
-                self.pos += 1
-                continue
-            if kind != "word" or not re.fullmatch(r"[A-Za-z_]\w*", text):
-                raise ConfigError(f"line {line}: expected a field name, got {_show(text)}")
-            self.pos += 1
-            entries.append((text, self._value(text, line), line))
-
-    def _value(self, name: str, line: int) -> Any:
-        kind, text, tline = self._next()
-        colon = kind == "punct" and text == ":"
-        if colon:
-            kind, text, tline = self._next()
-        if kind == "punct" and text in "{<":
-            return _Block(self._entries("}" if text == "{" else ">"), tline)
-        if not colon:
-            raise ConfigError(f"line {line}: cannot read {name!r}; expected 'field: value' (a colon is missing)")
-        if kind == "punct" and text == "[":
-            return self._list(tline)
-        if kind == "string":
-            parts = [text]
-            while (nxt := self._peek()) is not None and nxt[0] == "string":  # "a" "b" is "ab"
-                parts.append(self._next()[1])
-            return _Scalar("".join(_unescape(p[1:-1]) for p in parts), True, tline)
-        if kind == "word":
-            return _Scalar(text, False, tline)
-        raise ConfigError(f"line {tline}: expected a value for {name!r}, got {_show(text)}")
-
-    def _list(self, line: int) -> list[_Scalar]:
-        items: list[_Scalar] = []
-        while True:
-            kind, text, tline = self._next()
-            if kind == "punct" and text == "]":
-                return items
-            if kind == "punct" and text == ",":
-                continue
-            if kind not in ("word", "string"):
-                raise ConfigError(f"line {tline}: expected a value in the [...] list, got {_show(text)}")
-            quoted = kind == "string"
-            items.append(_Scalar(_unescape(text[1:-1]) if quoted else text, quoted, tline))
-
-
-def _line_at(text: str, pos: int) -> str:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return text[start : end if end >= 0 else len(text)]
-
-
-def _interpret(entries: list[tuple[str, Any, int]], path: Path | None) -> tuple[dict[str, Any], list[str]]:
+def _interpret(entries: list[Entry], path: Path | None) -> tuple[dict[str, Any], list[str]]:
     """Turn the parsed top-level entries into SolverConfig keyword arguments and warning notes."""
     values: dict[str, Any] = {}
     repeated: dict[str, list[tuple[Any, int]]] = {}
@@ -805,66 +667,6 @@ def _parse_scalar(name: str, kind: str, value: _Scalar) -> Any:
     if not _FLOAT.fullmatch(text):
         raise ConfigError(f"{where}: expected a number, got {_show(text)}")
     return float(text.rstrip("fF")) if not text.lower().lstrip("+-").startswith("inf") else float(text)
-
-
-def _read_source(source: str | bytes | Path) -> tuple[str, str, Path | None]:
-    """(text, label for messages, path or None) for a path or a prototxt text."""
-    if isinstance(source, bytes):
-        return _decode(source, "solver.prototxt text"), "solver.prototxt", None
-    if isinstance(source, str) and _looks_like_text(source):
-        if "\x00" in source:
-            raise ConfigError("solver.prototxt text contains NUL characters: that is binary data, not a solver file")
-        return source.removeprefix("\ufeff"), "solver.prototxt", None
-    if not isinstance(source, (str, Path)):
-        try:
-            source = Path(source)  # any os.PathLike
-        except TypeError:
-            raise ConfigError(f"from_prototxt needs a path or the prototxt text, got {type(source).__name__}") from None
-    path = Path(source)
-    return _decode(_read_bytes(path), str(path)), str(path), path
-
-
-def _looks_like_text(source: str) -> bool:
-    """A string is prototxt text (not a path) if it has a newline, a NUL, a ':' or '{' after a
-    field name, or is too long to be a path; an existing file always wins."""
-    if "\n" in source or "\x00" in source or len(source) > 1024 or source.strip()[:1] in ("", "#"):
-        return True
-    try:
-        if Path(source).exists():
-            return False
-    except (OSError, ValueError):
-        return True
-    return bool(re.match(r"\s*\ufeff?[A-Za-z_]\w*\s*(:|\{)", source)) and not source.endswith((".prototxt", ".txt"))
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        if path.is_dir():
-            raise ConfigError(f"{path} is a folder, not a solver.prototxt file")
-        if not path.exists():
-            raise ConfigError(f"no solver.prototxt at {path}")
-        size = path.stat().st_size
-        if size > _MAX_PROTOTXT_BYTES:
-            raise ConfigError(
-                f"{path} is {size / 2**20:.0f} MB: far too large for a solver.prototxt (a weights or solverstate file?)"
-            )
-        return path.read_bytes()
-    except PermissionError:
-        raise ConfigError(f"cannot read {path}: permission denied; check the file's permissions") from None
-    except OSError as err:
-        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from None
-
-
-def _decode(data: bytes, label: str) -> str:
-    if b"\x00" in data:
-        raise ConfigError(f"{label} contains NUL bytes: it is a binary file, not a solver.prototxt text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ConfigError(
-            f"{label} is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
-            "save it as UTF-8 (a binary file, or text in another encoding such as latin-1?)"
-        ) from None
 
 
 #: Caffe's examples/mnist/lenet_solver.prototxt, verbatim in content.

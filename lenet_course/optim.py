@@ -113,6 +113,35 @@ def _finite_at_least_zero(values: Mapping[str, Any], names: Iterable[str], solve
         )
 
 
+def _below_one(values: Mapping[str, Any], names: Iterable[str], why: str, solver_type: str) -> None:
+    """Refuse a decay rate of 1 or more (``why``: the rule the rate must follow, in Caffe's words)."""
+    for name in names:
+        _require(values[name] < 1, name, values[name], f"below 1 ({why})", solver_type)
+
+
+# ---- the pieces the update rules share (each a line of the rules in the module docstring) ----
+def _momentum_history_(histories: list[Tensor], grads: list[Tensor], momentum: float, rate: float) -> None:
+    """Caffe's SGD history, in place: ``v = momentum * v + local_rate * g`` (SGD and Nesterov)."""
+    torch._foreach_mul_(histories, momentum)
+    torch._foreach_add_(histories, grads, alpha=rate)
+
+
+def _average_squares_(averages: list[Tensor], values: list[Tensor] | tuple[Tensor, ...], decay: float) -> None:
+    """A decaying average of squares, in place: ``h = decay * h + (1 - decay) * values^2``.
+
+    RMSProp's and Adam's ``h`` / ``v`` of the gradients; AdaDelta's ``h`` and its ``d`` of the updates.
+    """
+    torch._foreach_mul_(averages, decay)
+    torch._foreach_addcmul_(averages, values, values, value=1.0 - decay)
+
+
+def _root_plus_delta(squares: list[Tensor], delta: float) -> list[Tensor]:
+    """``sqrt(h) + delta`` as new tensors: what AdaGrad, RMSProp and Adam divide the step by."""
+    denominators = list(torch._foreach_sqrt(squares))
+    torch._foreach_add_(denominators, delta)
+    return denominators
+
+
 class CaffeOptimizer(Optimizer):
     """What Caffe's solvers share: the rate and multipliers per group, and ``Regularize``.
 
@@ -135,7 +164,25 @@ class CaffeOptimizer(Optimizer):
     state_dict = _bare(Optimizer.state_dict)
     load_state_dict = _bare(Optimizer.load_state_dict)
 
-    def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float,
+        weight_decay: float,
+        lr_mult: float,
+        decay_mult: float,
+        regularization_type: str,
+        **rule: float,
+    ) -> None:
+        """Store the shared hyperparameters and the rule's own (``rule``: momentum, delta...) per group."""
+        defaults: dict[str, Any] = {
+            "lr": lr,
+            "weight_decay": weight_decay,
+            "lr_mult": lr_mult,
+            "decay_mult": decay_mult,
+            "regularization_type": regularization_type,
+            **rule,
+        }
         self.check_hyperparameters(defaults)
         super().__init__(params, defaults)
 
@@ -187,19 +234,6 @@ class CaffeOptimizer(Optimizer):
         )
 
 
-def _defaults(
-    lr: float, weight_decay: float, lr_mult: float, decay_mult: float, regularization_type: str, **rule: float
-) -> dict[str, Any]:
-    return dict(
-        lr=lr,
-        weight_decay=weight_decay,
-        lr_mult=lr_mult,
-        decay_mult=decay_mult,
-        regularization_type=regularization_type,
-        **rule,
-    )
-
-
 class CaffeSGD(CaffeOptimizer):
     """SGD with momentum, updated exactly as Caffe's ``SGDSolver``: ``v = momentum*v + local_rate*g; w -= v``.
 
@@ -227,9 +261,7 @@ class CaffeSGD(CaffeOptimizer):
                 f"fused=True needs torch's fused SGD kernel, which torch {torch.__version__} lacks; "
                 "pass fused=None (use it where available) or fused=False"
             )
-        super().__init__(
-            params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, momentum=momentum)
-        )
+        super().__init__(params, lr, weight_decay, lr_mult, decay_mult, regularization_type, momentum=momentum)
         self.fused = _HAS_FUSED_SGD if fused is None else fused
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
@@ -259,8 +291,7 @@ class CaffeSGD(CaffeOptimizer):
                 is_first_step=False,
             )
             return
-        torch._foreach_mul_(histories, momentum)  # v = momentum * v
-        torch._foreach_add_(histories, grads, alpha=rate)  #     + local_rate * g
+        _momentum_history_(histories, grads, momentum, rate)  # v = momentum * v + local_rate * g
         torch._foreach_sub_(params, histories)  # w = w - v
 
 
@@ -284,17 +315,14 @@ class CaffeNesterov(CaffeOptimizer):
         *,
         regularization_type: str = "L2",
     ) -> None:
-        super().__init__(
-            params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, momentum=momentum)
-        )
+        super().__init__(params, lr, weight_decay, lr_mult, decay_mult, regularization_type, momentum=momentum)
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         (histories,) = self._histories(params, "momentum_buffer")
         grads = self._gradients(group, params)
         momentum = group["momentum"]
         stepped_back = torch._foreach_mul(histories, momentum)  # momentum * v (the old history)
-        torch._foreach_mul_(histories, momentum)  # v' = momentum * v
-        torch._foreach_add_(histories, grads, alpha=self._local_rate(group))  #  + local_rate * g
+        _momentum_history_(histories, grads, momentum, self._local_rate(group))  # v' = momentum * v + local_rate * g
         update = torch._foreach_mul(histories, 1.0 + momentum)  # (1 + momentum) * v'
         torch._foreach_sub_(update, stepped_back)  #                   - momentum * v
         torch._foreach_sub_(params, update)
@@ -321,15 +349,14 @@ class CaffeAdaGrad(CaffeOptimizer):
         *,
         regularization_type: str = "L2",
     ) -> None:
-        super().__init__(params, _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, delta=delta))
+        super().__init__(params, lr, weight_decay, lr_mult, decay_mult, regularization_type, delta=delta)
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         (square_sums,) = self._histories(params, "square_sum")
         grads = self._gradients(group, params)
         torch._foreach_addcmul_(square_sums, grads, grads)  # h += g^2
-        denominators = torch._foreach_sqrt(square_sums)
-        torch._foreach_add_(denominators, group["delta"])  # sqrt(h) + delta
-        torch._foreach_addcdiv_(params, grads, denominators, value=-self._local_rate(group))
+        denominators = _root_plus_delta(square_sums, group["delta"])  # sqrt(h) + delta
+        torch._foreach_addcdiv_(params, grads, denominators, value=-self._local_rate(group))  # w -= rate * g / ...
 
 
 class CaffeRMSProp(CaffeOptimizer):
@@ -354,30 +381,20 @@ class CaffeRMSProp(CaffeOptimizer):
         regularization_type: str = "L2",
     ) -> None:
         super().__init__(
-            params,
-            _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, rms_decay=rms_decay, delta=delta),
+            params, lr, weight_decay, lr_mult, decay_mult, regularization_type, rms_decay=rms_decay, delta=delta
         )
 
     @classmethod
     def check_hyperparameters(cls, values: Mapping[str, Any]) -> None:
         super().check_hyperparameters(values)
-        _require(
-            values["rms_decay"] < 1,
-            "rms_decay",
-            values["rms_decay"],
-            "below 1 (Caffe: 0 <= rms_decay < 1)",
-            cls.solver_type,
-        )
+        _below_one(values, ("rms_decay",), "Caffe: 0 <= rms_decay < 1", cls.solver_type)
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         (square_avgs,) = self._histories(params, "square_avg")
         grads = self._gradients(group, params)
-        rms_decay = group["rms_decay"]
-        torch._foreach_mul_(square_avgs, rms_decay)  # h = rms_decay * h
-        torch._foreach_addcmul_(square_avgs, grads, grads, value=1.0 - rms_decay)  # + (1 - rms_decay) * g^2
-        denominators = torch._foreach_sqrt(square_avgs)
-        torch._foreach_add_(denominators, group["delta"])  # sqrt(h) + delta
-        torch._foreach_addcdiv_(params, grads, denominators, value=-self._local_rate(group))
+        _average_squares_(square_avgs, grads, group["rms_decay"])  # h = rms_decay * h + (1 - rms_decay) * g^2
+        denominators = _root_plus_delta(square_avgs, group["delta"])  # sqrt(h) + delta
+        torch._foreach_addcdiv_(params, grads, denominators, value=-self._local_rate(group))  # w -= rate * g / ...
 
 
 class CaffeAdaDelta(CaffeOptimizer):
@@ -405,23 +422,20 @@ class CaffeAdaDelta(CaffeOptimizer):
         regularization_type: str = "L2",
     ) -> None:
         super().__init__(
-            params,
-            _defaults(lr, weight_decay, lr_mult, decay_mult, regularization_type, momentum=momentum, delta=delta),
+            params, lr, weight_decay, lr_mult, decay_mult, regularization_type, momentum=momentum, delta=delta
         )
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         square_avgs, delta_avgs = self._histories(params, "square_avg", "delta_avg")
         grads = self._gradients(group, params)
         momentum, delta = group["momentum"], group["delta"]
-        torch._foreach_mul_(square_avgs, momentum)  # h = momentum * h
-        torch._foreach_addcmul_(square_avgs, grads, grads, value=1.0 - momentum)  # + (1 - momentum) * g^2
+        _average_squares_(square_avgs, grads, momentum)  # h = momentum * h + (1 - momentum) * g^2
         numerators = torch._foreach_add(delta_avgs, delta)  # d + delta
         denominators = torch._foreach_add(square_avgs, delta)  # h + delta
         torch._foreach_div_(numerators, denominators)
         torch._foreach_sqrt_(numerators)
         updates = torch._foreach_mul(grads, numerators)  # u = g * sqrt((d + delta) / (h + delta))
-        torch._foreach_mul_(delta_avgs, momentum)  # d = momentum * d
-        torch._foreach_addcmul_(delta_avgs, updates, updates, value=1.0 - momentum)  # + (1 - momentum) * u^2
+        _average_squares_(delta_avgs, updates, momentum)  # d = momentum * d + (1 - momentum) * u^2
         torch._foreach_add_(params, updates, alpha=-self._local_rate(group))  # w -= local_rate * u
 
 
@@ -455,25 +469,21 @@ class CaffeAdam(CaffeOptimizer):
     ) -> None:
         super().__init__(
             params,
-            _defaults(
-                lr,
-                weight_decay,
-                lr_mult,
-                decay_mult,
-                regularization_type,
-                momentum=momentum,
-                momentum2=momentum2,
-                delta=delta,
-            ),
+            lr,
+            weight_decay,
+            lr_mult,
+            decay_mult,
+            regularization_type,
+            momentum=momentum,
+            momentum2=momentum2,
+            delta=delta,
         )
 
     @classmethod
     def check_hyperparameters(cls, values: Mapping[str, Any]) -> None:
         super().check_hyperparameters(values)
-        for name in ("momentum", "momentum2"):  # at 1 the correction divides by zero
-            _require(
-                values[name] < 1, name, values[name], "below 1 (Adam's decay rates lie in [0, 1))", cls.solver_type
-            )
+        # at 1 the bias correction divides by zero
+        _below_one(values, ("momentum", "momentum2"), "Adam's decay rates lie in [0, 1)", cls.solver_type)
 
     def _update(self, group: dict, params: list[Tensor]) -> None:
         means, square_avgs = self._histories(params, "exp_avg", "exp_avg_sq")
@@ -486,10 +496,8 @@ class CaffeAdam(CaffeOptimizer):
             steps.append(state["step"])
         torch._foreach_mul_(means, beta1)  # m = beta1 * m
         torch._foreach_add_(means, grads, alpha=1.0 - beta1)  # + (1 - beta1) * g
-        torch._foreach_mul_(square_avgs, beta2)  # v = beta2 * v
-        torch._foreach_addcmul_(square_avgs, grads, grads, value=1.0 - beta2)  # + (1 - beta2) * g^2
-        denominators = torch._foreach_sqrt(square_avgs)
-        torch._foreach_add_(denominators, group["delta"])  # sqrt(v) + delta
+        _average_squares_(square_avgs, grads, beta2)  # v = beta2 * v + (1 - beta2) * g^2
+        denominators = _root_plus_delta(square_avgs, group["delta"])  # sqrt(v) + delta
         step_sizes = [-rate * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t) for t in steps]
         torch._foreach_addcdiv_(params, means, denominators, step_sizes)
 

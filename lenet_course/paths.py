@@ -4,7 +4,11 @@ Four places matter:
 
 - the **course folder**: the git checkout this package was installed from (it holds
   ``assets/`` and ``notebooks/``), or None when the package was installed from a wheel;
-- the **shipped assets** (``tut2-model.pt`` and its SHA-256 table);
+- the **shipped files**: the assets (``tut2-model.pt`` and its SHA-256 table) and the lessons
+  (``notebooks/*.ipynb``). In a checkout they are its ``assets/`` and ``notebooks/``; a wheel
+  carries the same files as package data (``lenet_course/_data/assets`` and
+  ``lenet_course/_data/lessons``, mapped from those two folders by ``pyproject.toml``), found
+  through :mod:`importlib.resources`;
 - the **data root** holding ``MNIST/raw/``: a ``root=`` argument, else ``$LENET_COURSE_DATA``,
   else ``data/`` in the course folder (or in the working folder for a wheel install);
 - the **working folder**: the current directory. Runs, snapshots and saved models go there
@@ -19,6 +23,7 @@ a particular machine keeps its files.
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 #: The environment variable that points the course at a copy of MNIST.
@@ -35,10 +40,38 @@ def course_root() -> Path | None:
     return None
 
 
+#: Where a wheel keeps the checkout's folders, as package data: checkout folder -> name under ``_data``.
+PACKAGED = {"assets": "assets", "notebooks": "lessons"}
+
+
+def packaged_dir(name: str) -> Path:
+    """``lenet_course/_data/<name>`` of an installed wheel, through :mod:`importlib.resources`.
+
+    A wheel installed by pip lies on disk, so the resource is a real folder; a zipped install
+    (which pip never makes) is refused rather than half-supported.
+    """
+    folder = resources.files("lenet_course") / "_data" / name
+    if not isinstance(folder, Path):
+        raise RuntimeError(f"lenet_course is installed as a zip ({folder}); install it with pip to use its files")
+    return folder
+
+
+def _shipped(checkout_folder: str) -> Path:
+    """A shipped folder: the checkout's own, else the wheel's copy."""
+    root = course_root()
+    if root is not None:
+        return root / checkout_folder
+    return packaged_dir(PACKAGED[checkout_folder])
+
+
 def assets_dir() -> Path:
     """The folder of shipped files (``tut2-model.pt`` and ``README.md`` with their SHA-256)."""
-    root = course_root()
-    return (root if root is not None else PACKAGE_DIR) / "assets"
+    return _shipped("assets")
+
+
+def lessons_dir() -> Path:
+    """The folder of the shipped lessons (``NN_name.ipynb``): the checkout's ``notebooks/`` or the wheel's."""
+    return _shipped("notebooks")
 
 
 def shipped_model_path(name: str = "tut2-model.pt") -> Path:
@@ -101,6 +134,8 @@ def _bases() -> list[Path]:
     root = course_root()
     if root is not None:
         bases.append(root)
+    else:  # a wheel: its assets read "assets/tut2-model.pt", as in a checkout
+        bases.append(packaged_dir(""))
     unique: list[Path] = []
     for base in sorted(bases, key=lambda b: len(b.parts), reverse=True):
         if base not in unique:

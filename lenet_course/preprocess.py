@@ -68,16 +68,22 @@ def center_of_mass(image: np.ndarray) -> tuple[float, float]:
     return float((rows * image).sum() / total), float((cols * image).sum() / total)
 
 
-def ink_extent(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> float:
-    """The longer side of the ink's bounding box as a fraction of the drawing's shorter side.
-
-    0.0 for a blank drawing; compare with :data:`MIN_DIGIT_EXTENT` to tell a digit from a dot.
-    """
+def _ink_image(ink: np.ndarray) -> np.ndarray:
+    """``ink`` as a float [H, W] image in [0, 1]: uint8-style values (above 1) are divided by 255."""
     a = np.asarray(ink, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"expected a 2-D ink image [H, W], got shape {a.shape}")
     if a.max(initial=0.0) > 1.0:
         a = a / 255.0
+    return a
+
+
+def ink_extent(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> float:
+    """The longer side of the ink's bounding box as a fraction of the drawing's shorter side.
+
+    0.0 for a blank drawing; compare with :data:`MIN_DIGIT_EXTENT` to tell a digit from a dot.
+    """
+    a = _ink_image(ink)
     rows, cols = np.nonzero(a > threshold)
     if rows.size == 0:
         return 0.0
@@ -95,11 +101,7 @@ def mnist_style(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray
 
     A blank drawing gives a blank digit rather than an error, so a cleared canvas still works.
     """
-    a = np.asarray(ink, dtype=np.float64)
-    if a.ndim != 2:
-        raise ValueError(f"expected a 2-D ink image [H, W], got shape {a.shape}")
-    if a.max(initial=0.0) > 1.0:
-        a = a / 255.0
+    a = _ink_image(ink)
     rows, cols = np.nonzero(a > threshold)
     out = np.zeros((FIELD, FIELD), dtype=np.float64)
     if rows.size == 0:

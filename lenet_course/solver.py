@@ -60,6 +60,7 @@ from .checkpoints import (
 )
 from .config import SolverConfig
 from .data import BatchSource, LoaderBatches, TensorBatches, evaluation_batches
+from .distributed import RankFailedError, World, broadcast_seed, current_world, is_peer_failure, per_rank_batch, shard
 from .hooks import eval_mode
 from .models import build_model, input_scale
 from .optim import make_optimizer, optimizer_type_name, prepare_gradients_, set_rate
@@ -75,6 +76,7 @@ __all__ = [
     "Event",
     "History",
     "NoteEvent",
+    "RankFailedError",
     "RunLockedError",
     "SnapshotError",
     "SnapshotEvent",
@@ -352,6 +354,16 @@ class Solver:
     training batches of the default data source; a negative seed is replaced by one from the
     clock, announced in a :class:`NoteEvent` and kept as ``solver.seed`` (and in every
     snapshot). The solver never seeds torch's global generator.
+
+    Under ``torchrun`` (``world``, default: the process group this process has joined, see
+    :mod:`lenet_course.distributed`) the model is wrapped in ``DistributedDataParallel`` and
+    every rank trains on its slice of the same global batch of ``cfg.train_batch_size`` rows
+    (which must split evenly: :class:`~lenet_course.distributed.BatchSplitError`), so N ranks
+    follow the single-process run up to float rounding. The losses, stop and snapshot requests
+    are agreed over the ranks every iteration (one small all-reduce), so all ranks stop at the
+    same iteration. Rank 0 alone emits events (prints), tests, holds the prefix lock and writes
+    snapshots; every rank restores from the same snapshot. A rank that loses its peers raises
+    :class:`~lenet_course.distributed.RankFailedError`.
     """
 
     def __init__(
@@ -370,15 +382,25 @@ class Solver:
         log: Callable[[str], None] | None = print,
         progress: bool = True,
         fast: bool = True,
+        world: World | None = None,
     ) -> None:
         self.cfg = cfg or SolverConfig()
+        self.world = current_world() if world is None else world
+        if self.world.distributed:  # refused before anything is built or loaded
+            per_rank_batch(self.cfg.train_batch_size, self.world.size)
         self.seed, from_clock = resolve_seed(self.cfg.random_seed)
+        if from_clock:  # each process read its own clock: all take rank 0's seed
+            self.seed = broadcast_seed(self.seed, self.world)
         self.device = pick_device(self.cfg.solver_mode, device)
+        if self.world.distributed and self.device.type == "cuda" and self.device.index is None:
+            self.device = torch.device("cuda", self.world.local_rank)  # one GPU per rank
         if isinstance(model, str):
             model = build_model(model, seed=self.seed)
         self.model = model.to(self.device)
         if fast:  # CPU layout/allocator settings; same results up to rounding (lenet_course.runtime)
             make_fast(self.model, self.device)
+        #: what the training passes run through: the model, or DistributedDataParallel around it
+        self.net = self._parallel(self.model)
         if train_data is None:
             train_data = train_source(self.model, self.cfg, self.device, root, augment, seed=self.seed)
         if test_data is None:
@@ -392,10 +414,11 @@ class Solver:
         self.callbacks: list[Callable[[Event], Any]] = ([CaffeLog(log)] if log else []) + list(callbacks)
         self.on_step = [on_step] if callable(on_step) else list(on_step)
         self.on_test = [on_test] if callable(on_test) else list(on_test)
-        self.progress = progress
+        self.progress = progress and self.world.is_main
         self._recorder = _Recorder()
         self.stop_reason = ""  # the last run's StopEvent message ("" when it finished)
         self.last_snapshot: SnapshotEvent | None = None
+        self.last_stop: StopEvent | None = None  # the last run's end (on every rank; events only on rank 0)
         self._lock: PrefixLock | None = None
         # Set by request_stop / request_snapshot (possibly from a signal handler), read by the loop:
         # plain attribute writes, never a lock, so a handler can never deadlock against the loop.
@@ -444,6 +467,8 @@ class Solver:
         self._snapshots_served = self._snapshot_requests
 
     def _emit(self, event: Event) -> None:
+        if not self.world.is_main:
+            return  # rank 0 reports for the whole run
         for callback in self.callbacks:
             callback(event)
         if isinstance(event, StepEvent):
@@ -454,15 +479,33 @@ class Solver:
                 on_test(event)
 
     # ---- one iteration -------------------------------------------------------------------
+    def _parallel(self, model: nn.Module) -> nn.Module:
+        """``model`` itself, or (several ranks) DistributedDataParallel around it, which averages
+        the gradients over the ranks during ``backward()`` and starts every rank from rank 0's weights."""
+        if not self.world.distributed:
+            return model
+        from torch.nn.parallel import DistributedDataParallel
+
+        device_ids = [self.device.index] if self.device.type == "cuda" else None
+        return DistributedDataParallel(model, device_ids=device_ids)
+
     def _train_step(self, rate: float, cfg: SolverConfig) -> Tensor:
-        """``iter_size`` forward/backward passes, then Caffe's ApplyUpdate; the mean loss."""
+        """``iter_size`` forward/backward passes, then Caffe's ApplyUpdate; the mean loss.
+
+        With several ranks each pass is this rank's slice of the global batch; the gradients are
+        averaged over the ranks in the last pass's ``backward()`` only (``no_sync`` before it:
+        the sum of averages is the average of the sums, with one all-reduce instead of
+        ``iter_size``). The loss returned is this rank's; :meth:`_agree` makes it the global one.
+        """
         set_rate(self.optimizer, rate, cfg)
         self.optimizer.zero_grad(set_to_none=True)
         total: Tensor | None = None
-        for _ in range(cfg.iter_size):
-            x, y = self.train_data.next_batch()
-            loss = F.cross_entropy(self.model(x), y)
-            loss.backward()  # gradients add up over the passes; prepare_gradients_ divides them
+        for i in range(cfg.iter_size):
+            x, y = shard(*self.train_data.next_batch(), self.world)
+            defer = self.world.distributed and i < cfg.iter_size - 1
+            with self.net.no_sync() if defer else contextlib.nullcontext():  # type: ignore[operator]
+                loss = F.cross_entropy(self.net(x), y)
+                loss.backward()  # gradients add up over the passes; prepare_gradients_ divides them
             total = loss.detach() if total is None else total + loss.detach()
         norm = prepare_gradients_(self._parameters(), cfg)
         if norm is not None and norm > cfg.clip_gradients:
@@ -476,6 +519,26 @@ class Solver:
         self.optimizer.step()
         assert total is not None  # iter_size >= 1 (config)
         return total if cfg.iter_size == 1 else total / cfg.iter_size
+
+    def _agree(self, loss: Tensor) -> tuple[Tensor, tuple[str | None, int | None] | None]:
+        """Several ranks: (the loss averaged over the ranks, (the stop request, the snapshot
+        request count to mark served)); one process: (the loss, None: read the flags as they are).
+
+        A stop or snapshot asked for on any rank (a Ctrl-C reaches each rank at its own moment)
+        is acted on by all, agreed in the same all-reduce as the loss, so every rank stops and
+        snapshots at the same iteration. A request arriving after the flags were read counts at
+        the next iteration.
+        """
+        if not self.world.distributed:
+            return loss, None
+        stop, asked = self._stop_request, self._snapshot_requests
+        wants_snapshot = asked != self._snapshots_served
+        flags = [stop == "requested", stop == "interrupted", wants_snapshot]
+        packed = torch.cat([loss.reshape(1), torch.tensor(flags, dtype=loss.dtype, device=loss.device)])
+        torch.distributed.all_reduce(packed)
+        requested, interrupted, snapshot = (bool(v) for v in packed[1:].tolist())
+        agreed_stop = "interrupted" if interrupted else "requested" if requested else None
+        return packed[0] / self.world.size, (agreed_stop, asked if snapshot else None)
 
     def _parameters(self) -> list[Tensor]:
         return [p for group in self.optimizer.param_groups for p in group["params"]]
@@ -580,7 +643,7 @@ class Solver:
                     self._write_snapshot()
                 else:
                     reason = "diverged"
-            if reason == "finished" and self._tests_now(cfg):
+            if reason == "finished" and self._tests_now(cfg) and self.world.is_main:
                 self._test(interruptible=False)
         self._finish(reason)
         return self.history()
@@ -594,14 +657,18 @@ class Solver:
         self.model.train()
         self._display_mark = (time.perf_counter(), self.iter)  # for iter/s between display lines
         reason = "finished"
+        stop: str | None = None
         try:
             while self.iter < stop_at:
                 cfg = self.cfg
                 if self._tests_now(cfg) and (self.iter > 0 or cfg.test_initialization):
-                    if self._test(interruptible=True) is None:
+                    if self.world.distributed:  # rank 0 tests while the others wait (no early exit)
+                        if self.world.is_main:
+                            self._test(interruptible=False)
+                    elif self._test(interruptible=True) is None:
                         break  # stop requested while testing
                 rate = lr_at(self.iter, cfg)
-                loss = self._train_step(rate, cfg)
+                loss, agreed = self._agree(self._train_step(rate, cfg))
                 self._recorder.add(self.iter, rate, loss)
                 if self.callbacks or self.on_step:
                     self._emit(StepEvent(self.iter, rate, loss))
@@ -613,24 +680,48 @@ class Solver:
                     bar.update(1)
                 if self._divergence:
                     break
-                requested = self._snapshot_requests != self._snapshots_served
-                if (cfg.snapshot and self.iter % cfg.snapshot == 0) or requested:
-                    self._snapshots_served = self._snapshot_requests
+                if agreed is None:  # one process: the flags as they are now
+                    asked = self._snapshot_requests
+                    served = asked if asked != self._snapshots_served else None
+                else:
+                    stop, served = agreed
+                if (cfg.snapshot and self.iter % cfg.snapshot == 0) or served is not None:
+                    if served is not None:
+                        self._snapshots_served = served
                     if not self._healthy():
                         break
                     with self._run_lock(True):  # the prefix may have changed (update_config)
                         self._write_snapshot()
-                if self._stop_request is not None:
+                if agreed is None:
+                    stop = self._stop_request
+                if stop is not None:
                     break
             self._flush()
+        except Exception as err:
+            if self.world.distributed and is_peer_failure(err):
+                raise self._peer_failure(err) from err
+            raise
         finally:
             if bar is not None:
                 bar.close()
         if self._divergence:
             return "diverged"
-        if self._stop_request is not None:
-            reason, self._stop_request = self._stop_request, None
+        if stop is None and not self.world.distributed:
+            stop = self._stop_request  # a request made during the last iteration's snapshot
+        if stop is not None:
+            reason, self._stop_request = stop, None
         return reason
+
+    def _peer_failure(self, err: BaseException) -> RankFailedError:
+        """The error a rank raises when a collective fails: which rank, where, what to do."""
+        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        snap = self.last_snapshot.state_path if self.last_snapshot else None
+        resume = f"; resume from {snap}" if snap else ""
+        return RankFailedError(
+            f"{self.world} stopped at iteration {self.iter}: another rank failed or stopped answering "
+            f"({type(err).__name__}: {first}). The run is stopped on every rank; the first error "
+            f"printed by the failed rank says why{resume}."
+        )
 
     def _display(self, rate: float, cfg: SolverConfig, smoothing_from: int) -> None:
         """The display line: the mean of the last ``average_loss`` losses of this run, and the
@@ -661,7 +752,8 @@ class Solver:
         else:
             message = f"finished at iteration {self.iter}{wrote}"
         self.stop_reason = "" if reason == "finished" else message
-        self._emit(StopEvent(self.iter, reason, message, snap.state_path if snap else None))
+        self.last_stop = StopEvent(self.iter, reason, message, snap.state_path if snap else None)
+        self._emit(self.last_stop)
 
     def history(self) -> History:
         self._flush()  # every loss that reaches the history is checked for divergence first
@@ -682,7 +774,7 @@ class Solver:
         Taking it also proves the snapshot folder writable, before the first iteration.
         """
         prefix = self.cfg.snapshot_prefix
-        if not needed or (self._lock is not None and self._lock.held and self._lock.prefix == prefix):
+        if not needed or not self.world.is_main or (self._lock is not None and self._lock.held and self._lock.prefix == prefix):
             yield
             return
         outer, self._lock = self._lock, PrefixLock(prefix).acquire()
@@ -709,8 +801,13 @@ class Solver:
             return self._write_snapshot()
 
     def _write_snapshot(self) -> tuple[Path, Path]:
-        """Stage both files, then rename both: a failure leaves every earlier file as it was."""
+        """Stage both files, then rename both: a failure leaves every earlier file as it was.
+
+        Only rank 0 writes; the other ranks get the paths rank 0 writes to.
+        """
         weights_path, state_path = self.snapshot_paths()
+        if not self.world.is_main:
+            return weights_path, state_path
         weights_tmp = stage_save(weights_of(self.model), weights_path)
         try:
             state_tmp = stage_save(self._state(weights_path.name, sha256_of(weights_tmp)), state_path)

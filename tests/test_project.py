@@ -36,19 +36,44 @@ def _names(requirements):
     return {re.split(r"[<>=!~\[ ;]", r.strip(), maxsplit=1)[0].lower() for r in requirements}
 
 
-def test_environment_yml_lists_the_same_packages_as_pyproject():
+def _pip_groups() -> dict[str, set[str]]:
+    """pyproject.toml's dependencies by what needs them: runtime, lab, dev."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    pip_names = _names(project["dependencies"]) | _names(project["optional-dependencies"]["dev"])
+    extras = project["optional-dependencies"]
+    return {"runtime": _names(project["dependencies"]), "lab": _names(extras["lab"]), "dev": _names(extras["dev"])}
+
+
+def _conda_groups() -> dict[str, set[str]]:
+    """environment.yml's packages under its ``# runtime`` / ``# lab`` / ``# dev`` comments (pip: ones go to dev)."""
     text = (REPO / "environment.yml").read_text()
-    deps = text[text.index("dependencies:") :]
-    conda_lines = [
-        line.strip()[2:]
-        for line in deps.splitlines()
-        if line.strip().startswith("- ") and not line.strip().startswith("- pip:")
-    ]
-    conda_names = _names(c for c in conda_lines if not c.startswith(("-e", "python", "pip")))
-    conda_names = {"torch" if n == "pytorch" else n for n in conda_names}
-    assert conda_names == pip_names
+    groups: dict[str, set[str]] = {}
+    current = None
+    for line in text[text.index("dependencies:") :].splitlines()[1:]:
+        item = line.strip()
+        heading = re.match(r"# (runtime|lab|dev)\b", item)
+        if heading:
+            current = heading.group(1)
+        elif item.startswith("- ") and not item.startswith(("- pip", "- python", "- -e")):
+            assert current is not None, f"{item} comes before the first group comment"
+            name = _names([item[2:]]).pop()
+            groups.setdefault(current, set()).add("torch" if name == "pytorch" else name)
+    return groups
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject_in_the_same_groups():
+    assert _conda_groups() == _pip_groups()
+
+
+def test_the_runtime_needs_no_jupyter_and_the_site_tools_are_dev_only():
+    groups = _pip_groups()
+    assert groups["runtime"] == {"torch", "torchvision", "numpy", "matplotlib", "ipywidgets", "tqdm"}
+    assert groups["lab"] == {"jupyterlab", "ipykernel", "ipycanvas"}
+    assert {"pytest", "nbval", "playwright", "ruff", "mypy", "sphinx", "myst-nb"} <= groups["dev"]
+
+
+def test_make_installs_every_group_the_readme_commands_need():
+    install = [line for line in (REPO / "Makefile").read_text().splitlines() if "pip install" in line and "-e" in line]
+    assert install and all("[lab,dev]" in line for line in install), install
 
 
 # ---- the layout: core <- viz <- lessons / exercises <- widgets -----------------------------------

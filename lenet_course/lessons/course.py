@@ -60,6 +60,11 @@ LESSONS: tuple[Lesson, ...] = (
         "Inspecting tut2-model.pt",
         "load tut2-model.pt safely; accuracy, mistakes, filters, feature maps, draw a digit",
     ),
+    Lesson(
+        "A1_scaling_out",
+        "Scaling out (appendix)",
+        "data-parallel training with torch.distributed: all-reduce by hand, DDP, large batches, timing",
+    ),
 )
 
 #: Packages whose versions the environment check reports.

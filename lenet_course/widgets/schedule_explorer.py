@@ -15,7 +15,16 @@ import numpy as np
 from ..config import SolverConfig
 from ..schedules import POLICIES, POLICY_TABLE, formula_with_values, get_policy, lr_curve
 from ..viz import plots
-from .view import FigureView, Panel, PolicyControls, choice_slider, observe, round_values, show_status, side_by_side
+from .view import (
+    FigureView,
+    PolicyControls,
+    PolicyPanel,
+    choice_slider,
+    observe,
+    round_values,
+    show_status,
+    side_by_side,
+)
 
 #: max_iter stops: round numbers in half steps of each decade (100, 150, ... 950, 1000, 1500, ... 50,000):
 #: 46 stops, so a drag moves by a few hundred iterations around a thousand, not by thousands.
@@ -42,7 +51,7 @@ def _start_values(cfg: SolverConfig) -> dict[tuple[str, str], Any]:
     return {(cfg.lr_policy, name): getattr(cfg, name) for name in spec.uses if getattr(cfg, name) not in (None, ())}
 
 
-class ScheduleExplorer(Panel):
+class ScheduleExplorer(PolicyPanel):
     """Move a policy's parameters and watch the lr curve and its formula follow."""
 
     title = "Schedule explorer: a Caffe lr policy and its curve"
@@ -68,21 +77,9 @@ class ScheduleExplorer(Panel):
         self.widget.add_class("lenet-schedule-explorer")  # a stable hook for the browser tests
         self.update()
 
-    # the controls shown now, by name (greyed out where the policy does not read them)
-    @property
-    def gamma(self) -> W.Widget:
-        return self.params.current("gamma")
-
-    @property
-    def power(self) -> W.Widget:
-        return self.params.current("power")
-
-    @property
-    def stepsize(self) -> W.Widget:
-        return self.params.current("stepsize")
-
     @property
     def stepvalue(self) -> W.Widget:
+        """multistep's stepvalue box (gamma, power and stepsize: see :class:`~.view.PolicyPanel`)."""
         return self.params.current("stepvalue")
 
     @property
@@ -95,10 +92,6 @@ class ScheduleExplorer(Panel):
             max_iter=self.max_iter.value,
             **self.params.values(),
         )
-
-    @property
-    def ax(self):
-        return self.view.figure.axes[0]
 
     def _policy_changed(self, change: dict) -> None:
         self.params.show(change["new"])

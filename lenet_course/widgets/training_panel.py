@@ -29,7 +29,16 @@ from ..schedules import POLICY_TABLE
 from ..solver import Event, History, Solver, StepEvent, StopEvent, TestEvent, test_source, train_source
 from ..viz import plots
 from .schedule_explorer import schedule_config
-from .view import FigureView, Panel, PolicyControls, choice_slider, observe, round_values, show_status, side_by_side
+from .view import (
+    FigureView,
+    PolicyControls,
+    PolicyPanel,
+    choice_slider,
+    observe,
+    round_values,
+    show_status,
+    side_by_side,
+)
 
 #: Run lengths the iterations slider offers: round numbers only (300, never 301).
 ITERATION_STOPS = tuple(int(v) for v in round_values(10, 5000, (1, 1.5, 2, 3, 4, 5, 6, 8)))
@@ -77,7 +86,7 @@ class RunRecord:
         )
 
 
-class TrainingPanel(Panel):
+class TrainingPanel(PolicyPanel):
     """Train ``model`` on an MNIST subset while watching the loss and the test accuracy.
 
     Slider moves go to ``Solver.update_config`` and so act at the next iteration. A diverging run
@@ -180,19 +189,7 @@ class TrainingPanel(Panel):
         show_status(self.status, self._greeting)
         self.redraw()
 
-    # ---- state ----
-    @property
-    def gamma(self) -> W.Widget:
-        return self.params.current("gamma")
-
-    @property
-    def power(self) -> W.Widget:
-        return self.params.current("power")
-
-    @property
-    def stepsize(self) -> W.Widget:
-        return self.params.current("stepsize")
-
+    # ---- state (gamma, power, stepsize and ax: see PolicyPanel) ----
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -206,10 +203,6 @@ class TrainingPanel(Panel):
     def history(self) -> History:
         """Everything the panel heard from the solver since it started (or since Reset)."""
         return self.record.history()
-
-    @property
-    def ax(self):
-        return self.view.figure.axes[0]
 
     def config(self) -> SolverConfig:
         """The solver configuration the controls describe."""

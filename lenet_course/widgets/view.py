@@ -5,6 +5,8 @@
 - :class:`Panel`: a panel's display. Its ``_repr_mimebundle_`` carries the live widget *and* a PNG
   of the current figure with a one-line text, so a notebook read where no kernel runs (GitHub,
   nbconvert's HTML, a website) shows the panel's picture instead of ``VBox(children=(...``.
+- :class:`PolicyPanel`: a panel with lr-policy sliders (the schedule explorer, the training
+  panel): ``panel.gamma`` / ``power`` / ``stepsize`` are the controls shown now, ``panel.ax`` its plot.
 - :func:`round_values` / :func:`choice_slider`: sliders whose every stop is a round number
   (0.01, 0.02, 0.05; 300 iterations, never 301).
 - :class:`PolicyControls`: one control per parameter of every lr policy, with ranges, steps,
@@ -31,6 +33,7 @@ __all__ = [
     "FigureView",
     "Panel",
     "PolicyControls",
+    "PolicyPanel",
     "choice_slider",
     "observe",
     "param_control",
@@ -281,3 +284,30 @@ class PolicyControls:
         """Every control back to its start value."""
         for (p, name), value in self.start_values.items():
             self.controls[p][name].value = value
+
+
+class PolicyPanel(Panel):
+    """A panel whose lr policy's parameters are on :class:`PolicyControls` (``params``), over one plot.
+
+    The controls are reached by name, ``panel.gamma.value = 0.5``; each is the one shown now,
+    greyed out where the current policy does not read it.
+    """
+
+    params: PolicyControls
+
+    @property
+    def gamma(self) -> W.Widget:
+        return self.params.current("gamma")
+
+    @property
+    def power(self) -> W.Widget:
+        return self.params.current("power")
+
+    @property
+    def stepsize(self) -> W.Widget:
+        return self.params.current("stepsize")
+
+    @property
+    def ax(self):
+        """The axes the panel draws its curve on (the first of its figure)."""
+        return self.view.figure.axes[0]
