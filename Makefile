@@ -47,7 +47,7 @@ test-notebooks: $(STAMP)
 
 # Static checks, run before the tests by `make test` and `make test-full` (configured in
 # pyproject.toml): ruff's lint rules, ruff's formatting (check only; `make format` applies it), mypy.
-LINTED := lenet_course tests benchmarks scripts
+LINTED := lenet_course tests benchmarks scripts site
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)

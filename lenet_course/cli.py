@@ -1,4 +1,4 @@
-"""``lenet-course train | evaluate | info``: the library's training and inspection from a shell.
+"""``lenet-course train | evaluate | info | lessons | lab``: the library's training and inspection from a shell.
 
 Every mistake a user can make ends in one paragraph naming the problem and the fix, with exit
 code 2 and nothing lost: files are checked before any training starts, an existing ``--out`` is
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import SOLVER_TYPES, ConfigError, SolverConfig
+from .lesson_folder import add_subcommands as add_lesson_commands
 from .schedules import POLICIES, ScheduleError
 
 PROG = "lenet-course"
@@ -220,7 +221,8 @@ def _train(args: argparse.Namespace) -> int:
     world = env_world()  # torchrun's RANK / WORLD_SIZE, or a single process
     if world.distributed:
         per_rank_batch(cfg.train_batch_size, world.size)  # refused before any process waits for another
-    with process_group(pick_device(cfg.solver_mode)) as world:
+    device = requested_device(args)
+    with process_group(pick_device(cfg.solver_mode, device)) as world:
         _check_files_on_rank_0(args, cfg, world)
         return _train_in(args, cfg, world)
 
@@ -274,6 +276,7 @@ def _train_in(args: argparse.Namespace, cfg: SolverConfig, world) -> int:
         progress=not args.no_progress,
         callbacks=[events],
         world=world,
+        device=None if world.distributed else requested_device(args),
     )
     model = solver.model
     say(f"model {args.model}: {type(model).__name__}, {count_parameters(model):,} parameters")
@@ -369,7 +372,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .checkpoints import load_model
     from .evaluate import evaluate
 
-    model = load_model(args.model_file, arch=args.arch, device="cpu" if args.cpu else None)
+    model = load_model(args.model_file, arch=args.arch, device=requested_device(args))
     result = evaluate(model, root=args.data_dir)
     print(f"{args.model_file}: {type(model).__name__}")
     print(f"test accuracy: {result.accuracy:.4f} ({result.correct} / {result.total}), test loss {result.loss:.4f}")
@@ -397,6 +400,42 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         raise UsageError(f"{message}; see '{self.prog} --help'")
+
+
+def _device_name(text: str) -> str:
+    """An argparse type: a device torch knows by name (whether this machine has it is checked later)."""
+    import torch
+
+    try:
+        return str(torch.device(text))
+    except (RuntimeError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown device {text!r}; use cpu, cuda, cuda:N or mps") from None
+
+
+def requested_device(args: argparse.Namespace):  # -> torch.device | None
+    """``--device`` (or ``--cpu``) as a torch device, checked against what this machine has; None
+    when neither is given, so the library picks CUDA, else MPS, else the CPU."""
+    import torch
+
+    if getattr(args, "device", None) is None:
+        return torch.device("cpu") if args.cpu else None
+    device = torch.device(args.device)
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()),
+    }
+    if not available.get(device.type, False):
+        raise UsageError(
+            f"--device {args.device}: this machine has no {device.type.upper()} device that torch can use; "
+            "leave --device out to pick one automatically, or pass --device cpu"
+        )
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise UsageError(
+            f"--device {args.device}: there are only {torch.cuda.device_count()} CUDA devices "
+            f"(cuda:0 to cuda:{torch.cuda.device_count() - 1})"
+        )
+    return device
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
@@ -447,9 +486,16 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     info.add_argument("model_file", type=_nonempty_path)
     info.set_defaults(run=_info)
 
+    add_lesson_commands(sub)  # lessons DIR, lab [DIR]
+
     for p in (train, evaluate, info):
         p.add_argument("--data-dir", type=_nonempty_path, help="MNIST root (default: $LENET_COURSE_DATA or data/)")
         p.add_argument("--cpu", action="store_true", help="use the CPU even when CUDA is available")
+        p.add_argument(
+            "--device",
+            type=_device_name,
+            help="cpu, cuda, cuda:N or mps (default: CUDA, else MPS, else the CPU, picked automatically)",
+        )
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
     for p in (evaluate, info):
         p.add_argument("--arch", choices=("caffe", "tut", "lenet5"), help="skip architecture detection")
@@ -465,8 +511,9 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     """The library's error types: a wrong input or an unusable file, never a bug."""
     from .checkpoints import CheckpointError
     from .data import MNISTError
+    from .lesson_folder import LessonFolderError
 
-    return (UsageError, ConfigError, ScheduleError, CheckpointError, MNISTError)
+    return (UsageError, ConfigError, ScheduleError, CheckpointError, MNISTError, LessonFolderError)
 
 
 def _os_error_message(err: OSError) -> str:

@@ -135,7 +135,9 @@ def _timeout(seconds: float | None) -> datetime.timedelta:
         try:
             seconds = float(raw) if raw.strip() else DEFAULT_TIMEOUT_S
         except ValueError:
-            raise ConfigError(f"{TIMEOUT_ENV_VAR}={raw!r} is not a number of seconds; e.g. {TIMEOUT_ENV_VAR}=120") from None
+            raise ConfigError(
+                f"{TIMEOUT_ENV_VAR}={raw!r} is not a number of seconds; e.g. {TIMEOUT_ENV_VAR}=120"
+            ) from None
     if not seconds > 0:
         raise ConfigError(f"the process-group timeout must be > 0 seconds, got {seconds!r}")
     return datetime.timedelta(seconds=seconds)

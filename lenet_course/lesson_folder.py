@@ -79,7 +79,7 @@ def sha256_file(path: Path) -> str:
 
 def shipped_lessons() -> list[Path]:
     """The course's lesson notebooks, in order."""
-    found = sorted(lessons_dir().glob("[0-9][0-9]_*.ipynb"))
+    found = sorted(lessons_dir().glob("*.ipynb"))  # 00_... to 07_..., then appendices (A1_...)
     if not found:
         raise LessonFolderError(
             f"no lessons found in {lessons_dir()}: the installation is incomplete; "

@@ -23,6 +23,11 @@ Snapshots never mix or half-appear: the weights and the solver state are staged 
 and renamed together, the state records the SHA-256 of its weights file and :meth:`Solver.restore`
 checks it, and a run holds a lock on its ``snapshot_prefix`` (:class:`~lenet_course.checkpoints.PrefixLock`)
 so a second run on the same prefix refuses to start. A diverged run writes no snapshot at all.
+
+Under ``torchrun`` (:mod:`lenet_course.distributed`) the same loop runs in every process: the
+model is wrapped in ``DistributedDataParallel``, each rank trains on its share of the same global
+batch, the loss and the stop/snapshot requests are agreed over the ranks each iteration, and rank 0
+alone reports, tests and writes.
 """
 
 from __future__ import annotations
@@ -774,7 +779,11 @@ class Solver:
         Taking it also proves the snapshot folder writable, before the first iteration.
         """
         prefix = self.cfg.snapshot_prefix
-        if not needed or not self.world.is_main or (self._lock is not None and self._lock.held and self._lock.prefix == prefix):
+        if (
+            not needed
+            or not self.world.is_main
+            or (self._lock is not None and self._lock.held and self._lock.prefix == prefix)
+        ):
             yield
             return
         outer, self._lock = self._lock, PrefixLock(prefix).acquire()

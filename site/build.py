@@ -91,7 +91,7 @@ def stage(src: Path) -> Path:
         shutil.copy2(shot, src / "images" / shot.name)
     (src / "lessons").mkdir()
     names = []
-    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):  # 00_... to 07_..., then appendices
         notebook = static_notebook(json.loads(path.read_text()))
         (src / "lessons" / path.name).write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
         names.append(path.stem)

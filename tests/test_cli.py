@@ -577,6 +577,7 @@ BAD_INPUTS = [
         _caffe_weights,
     ),
     BadInput("evaluate a missing file", ["evaluate", "{tmp}/none.pt"], "no checkpoint file at"),
+    BadInput("an unknown --device", ["evaluate", "{tmp}/none.pt", "--device", "tpu9"], "unknown device 'tpu9'"),
     BadInput(
         "evaluate a non-torch file",
         ["evaluate", "{tmp}/text.pt"],
@@ -621,3 +622,23 @@ def test_bad_input_ends_in_one_short_message(case, tmp_path, monkeypatch, capsys
         assert not (tmp_path / "out.pt").exists()  # nothing written ...
         for path, content in before.items():  # ... and nothing lost
             assert path.read_bytes() == content, path
+
+
+def test_device_is_checked_against_this_machine(monkeypatch):
+    import argparse
+
+    import torch
+
+    from lenet_course.cli import UsageError, requested_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert requested_device(argparse.Namespace(device=None, cpu=False)) is None  # the library picks
+    assert requested_device(argparse.Namespace(device=None, cpu=True)) == torch.device("cpu")
+    assert requested_device(argparse.Namespace(device="cpu", cpu=False)) == torch.device("cpu")
+    with pytest.raises(UsageError, match="no CUDA device"):
+        requested_device(argparse.Namespace(device="cuda", cpu=False))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert requested_device(argparse.Namespace(device="cuda:0", cpu=False)) == torch.device("cuda", 0)
+    with pytest.raises(UsageError, match="only 1 CUDA devices"):
+        requested_device(argparse.Namespace(device="cuda:3", cpu=False))

@@ -18,7 +18,7 @@ from lenet_course.models import CaffeLeNet, TutLeNet
 from lenet_course.paths import course_root
 
 
-def test_lessons_are_the_eight_notebooks_in_order():
+def test_lessons_are_the_notebooks_in_order():
     assert [lesson.name for lesson in LESSONS] == [
         "00_start_here",
         "01_backprop_history",
@@ -28,9 +28,10 @@ def test_lessons_are_the_eight_notebooks_in_order():
         "05_learning_rate_policies",
         "06_training_lenet",
         "07_inspecting_tut2_model",
+        "A1_scaling_out",
     ]
-    assert lesson_map().count("\n") == 7
-    for lesson in LESSONS[:5]:  # the first five exist already; the rest come with their issue
+    assert lesson_map().count("\n") == 8
+    for lesson in LESSONS:  # every lesson on the map is a notebook
         assert (course_root() / "notebooks" / f"{lesson.name}.ipynb").is_file()
 
 
@@ -120,3 +121,14 @@ def test_parse_prototxt_general_and_errors():
     with pytest.raises(PrototxtError, match="solver"):
         net_layers("base_lr: 0.01")
     assert LENET_TRAIN_TEST_PROTOTXT.startswith('name: "LeNet"')
+
+
+def test_expected_times_cover_every_lesson_and_name_the_device():
+    from lenet_course.lessons.course import MEASURED_SECONDS, expected_times
+
+    assert set(MEASURED_SECONDS) == {lesson.name for lesson in LESSONS}
+    assert all(seconds <= 300 for seconds in MEASURED_SECONDS.values()), "each lesson within 5 minutes"
+    cpu = expected_times("cpu")
+    assert "CPU" in cpu and f"{sum(MEASURED_SECONDS.values()) / 60:.1f} minutes" in cpu
+    assert "06_training_lenet" in cpu
+    assert "cuda" in expected_times("cuda") and "less" in expected_times("cuda")

@@ -12,7 +12,8 @@ beyond 127.0.0.1. What is checked:
 - resuming a 2-process run from its own snapshot continues bit for bit, on every rank;
 - a global batch that does not split over the processes is refused before training;
 - a rank that raises ends the other rank within seconds with a message that names it;
-- ``lenet-course train`` under torchrun: one log (rank 0's), one set of files.
+- ``lenet-course train`` under torchrun: one log (rank 0's), one set of files;
+- the appendix's gradient-averaging exercise runs an answer on two ranks and tells the sum from the mean.
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ def test_two_processes_match_one_and_resume_bit_for_bit(tmp_path, capsys):
         assert torch.equal(two["weights"][name], two["resumed"][name]), name
         assert torch.equal(two["weights"][name], other["resumed"][name]), name
     assert torch.equal(two["loss"][SNAPSHOT_AT:], two["resumed_loss"][SNAPSHOT_AT:])
+    # a stop asked on rank 1 alone stops both ranks after the same iteration; rank 0 snapshots there
+    assert (two["stopped_at"], two["stop_reason"]) == (other["stopped_at"], other["stop_reason"]) == (5, "requested")
+    assert (tmp_path / "stop_iter_5.solverstate.pt").is_file()
     assert sorted(p.name for p in tmp_path.glob("ddp_iter_*")) == [
         f"ddp_iter_{it}{ext}" for it in (SNAPSHOT_AT, ITERATIONS) for ext in (".pt", ".solverstate.pt")
     ]
@@ -192,7 +196,33 @@ def test_cli_under_torchrun_prints_and_writes_once(tmp_path):
         "two_iter_20.pt",
         "two_iter_20.solverstate.pt",
     ]
-    assert sorted(torch.load(out, weights_only=True)) == sorted(torch.load(tmp_path / "two_iter_20.pt", weights_only=True))
+    assert sorted(torch.load(out, weights_only=True)) == sorted(
+        torch.load(tmp_path / "two_iter_20.pt", weights_only=True)
+    )
+
+
+def _averaged(model):  # a right answer to A1.average_gradients
+    world = torch.distributed.get_world_size()
+    for p in model.parameters():
+        torch.distributed.all_reduce(p.grad)
+        p.grad /= world
+
+
+def _summed(model):  # the usual slip: the sum, not the mean
+    for p in model.parameters():
+        torch.distributed.all_reduce(p.grad)
+
+
+def test_the_gradient_averaging_exercise_runs_the_answer_on_two_ranks():
+    from lenet_course.exercises import check
+
+    right = check("A1.average_gradients", _averaged)
+    assert right, right
+    assert "both processes now hold 2" in right.message
+    slip = check("A1.average_gradients", _summed)
+    assert not slip and "the sum, not the mean" in slip.message
+    assert check("A1.per_rank_batch", 32) and "one machine" in check("A1.per_rank_batch", 64).message
+    assert check("A1.linear_scaling", 0.08) and "square-root" in check("A1.linear_scaling", 0.01 * 8**0.5).message
 
 
 # ---- the workers (run as ``python tests/test_distributed.py <scenario> <folder>``) ---------------
@@ -210,14 +240,39 @@ def _worker_train(folder: Path) -> int:
         again = resumed.solve()
         if world.is_main:
             print(f"rank 0: trained {first.iter} iterations, then resumed from {SNAPSHOT_AT} to {resumed.iter}")
+        stop_cfg = cfg.replace(snapshot=0, snapshot_after_train=True, snapshot_prefix=str(folder / "stop"))
+        stopped = _stop_asked_on_rank_1(stop_cfg, world.rank)
         result = {
             "weights": weights,
             "loss": torch.from_numpy(history.loss),
             "resumed": resumed.model.state_dict(),
             "resumed_loss": torch.from_numpy(again.loss),
+            "stopped_at": stopped.iter,
+            "stop_reason": stopped.last_stop.reason if stopped.last_stop else "",
         }
         torch.save(result, folder / f"rank{world.rank}.pt")
     return 0
+
+
+def _stop_asked_on_rank_1(cfg: SolverConfig, rank: int):
+    """A run in which only rank 1 asks to stop (as a Ctrl-C reaching it first), during its 5th batch."""
+    from lenet_course.data import TensorBatches
+
+    class AsksToStop(TensorBatches):
+        solver = None
+        calls = 0
+
+        def next_batch(self):
+            self.calls += 1
+            if rank == 1 and self.calls == 5:
+                self.solver.request_stop()
+            return super().next_batch()
+
+    data = AsksToStop("train", scale="caffe", batch_size=cfg.train_batch_size, seed=1701, limit=SUBSET)
+    solver = make_solver(cfg, data)
+    data.solver = solver
+    solver.solve()
+    return solver
 
 
 def _worker_fail(folder: Path) -> int:

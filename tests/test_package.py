@@ -96,7 +96,7 @@ def test_the_wheel_carries_the_library_the_assets_and_the_lessons(installed):
     assert modules <= names, sorted(modules - names)
     assert {"lenet_course/_data/assets/tut2-model.pt", "lenet_course/_data/assets/README.md"} <= names
     lessons = {f"lenet_course/_data/lessons/{p.name}" for p in (REPO / "notebooks").glob("*.ipynb")}
-    assert len(lessons) == 8 and lessons <= names
+    assert len(lessons) >= 8 and lessons <= names
     assert not [n for n in names if "/runs/" in n or ".ipynb_checkpoints" in n]
 
 
@@ -157,8 +157,8 @@ def test_lessons_copied_by_the_cli_run_from_their_folder(installed, tmp_path, mn
     course = tmp_path / "my course"
     env = _clean_env(LENET_COURSE_DATA=str(mnist_root), LENET_COURSE_BUDGET="ci")
     said = _run([str(python.parent / "lenet-course"), "lessons", str(course)], cwd=tmp_path, env=env)
-    assert "copied 8 lesson(s)" in said and "lenet-course lab" in said
     shipped = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+    assert f"copied {len(shipped)} lesson(s)" in said and "lenet-course lab" in said
     assert sorted(p.name for p in course.glob("*.ipynb")) == shipped
     package_data = python.parent.parent / "lib"
     before = sorted(p.relative_to(package_data) for p in package_data.rglob("_data/**/*"))

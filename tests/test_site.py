@@ -26,7 +26,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 REQUIRE_ENV = "LENET_COURSE_REQUIRE_BROWSER"
-LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: Text that means something went wrong in a page (a stored error, a Sphinx problem).
 ERROR_TEXT = ("Traceback (most recent call last)", "Error rendering", "SEVERE", "ERROR/")

@@ -12,7 +12,9 @@ lesson), and this package imports them all, in lesson order, so that :func:`chec
 
 # importing a lesson module registers its exercises, in lesson order
 from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07  # noqa: F401
-from . import appendix_scaling  # noqa: F401  (appendix A1, after the lessons)
+
+# isort: split
+from . import appendix_scaling  # noqa: F401  (the appendix registers after the lessons)
 from .core import Exercise, Feedback, Verdict, all_exercises, check, exercise, exercises_for, get_exercise, question
 
 __all__ = [

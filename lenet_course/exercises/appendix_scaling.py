@@ -97,10 +97,10 @@ def _function_source(fn: Any) -> tuple[str, str]:
     return textwrap.dedent(inspect.getsource(fn)), fn.__name__
 
 
-def run_on_two_ranks(fn: Any, timeout_s: float = 60.0) -> tuple[list[list[float]] | None, str]:
+def run_on_two_ranks(fn: Any, timeout_s: float = 60.0) -> tuple[list[list[list[float]]] | None, str]:
     """Run ``fn(model)`` in two gloo processes whose model holds gradients 1 and 3 respectively.
 
-    Returns (each rank's gradients after the call, flattened; or None) and the error text, if any.
+    Returns (per rank, each parameter's gradient after the call, flattened; or None) and the error text.
     """
     source, name = _function_source(fn)
     with tempfile.TemporaryDirectory(prefix="lenet-course-a1-") as folder:
@@ -149,7 +149,7 @@ def _average_gradients(answer: Any) -> Verdict:
     values = [{round(v, 6) for tensor in rank for v in tensor} for rank in grads]
     if all(v == {mean} for v in values):
         return True, f"both processes now hold {mean:g}, the mean of their gradients {_RANK_GRADIENTS}."
-    if [v for v in values] == [{g} for g in _RANK_GRADIENTS]:
+    if values == [{g} for g in _RANK_GRADIENTS]:
         return False, "each process still holds its own gradient: nothing was exchanged."
     if all(v == {sum(_RANK_GRADIENTS)} for v in values):
         return False, "both hold the sum, not the mean: all_reduce adds; divide by the number of processes."

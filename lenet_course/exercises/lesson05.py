@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import SolverConfig, required
-from ..schedules import POLICIES, lr_at
+from ..schedules import POLICIES, POLICY_TABLE, lr_at
 from .core import Verdict, exercise, rate, word
 
 
@@ -59,16 +59,8 @@ def _step_at_7000(answer: Any) -> Verdict:
 )
 def _zero_at_max_iter(answer: Any) -> Verdict:
     cfg = SolverConfig()
-    params: dict[str, dict[str, Any]] = {
-        "fixed": {},
-        "step": {"gamma": 0.1, "stepsize": 1000},
-        "exp": {"gamma": 0.999},
-        "inv": {"gamma": 1e-4, "power": 0.75},
-        "multistep": {"gamma": 0.1, "stepvalue": (5000,)},
-        "poly": {"power": 1.0},
-        "sigmoid": {"gamma": -1e-3, "stepsize": 5000},
-    }
-    zero = {p for p in POLICIES if lr_at(cfg.max_iter, cfg.with_policy(p, **params[p])) == 0.0}
+    # every policy at the typical values of the policy table (the ones the sliders start from)
+    zero = {p for p in POLICIES if lr_at(cfg.max_iter, cfg.with_policy(p, **POLICY_TABLE[p].typical())) == 0.0}
     return word(
         answer,
         zero,

@@ -67,6 +67,39 @@ LESSONS: tuple[Lesson, ...] = (
     ),
 )
 
+#: Wall time of each lesson run top to bottom on the full budget (``scripts/run_lessons.py``), in
+#: seconds, and the machine it was measured on. Lesson 00 turns these into what a learner should
+#: expect on their own device; re-measure when a lesson changes.
+MEASURED_ON = "2 cores of an AMD EPYC (AVX-512), CPU only, 2026-12-01"
+MEASURED_SECONDS: dict[str, float] = {
+    "00_start_here": 5.0,
+    "01_backprop_history": 7.0,
+    "02_convolution_and_pooling": 5.0,
+    "03_lenet_architecture": 6.4,
+    "04_mnist_data": 13.0,
+    "05_learning_rate_policies": 9.1,
+    "06_training_lenet": 137.1,
+    "07_inspecting_tut2_model": 8.6,
+    "A1_scaling_out": 74.1,
+}
+
+
+def expected_times(device: str) -> str:
+    """What the lesson times mean on ``device`` ("cpu", "cuda", "mps"), from :data:`MEASURED_SECONDS`."""
+    total = sum(MEASURED_SECONDS.values())
+    longest = max(MEASURED_SECONDS, key=MEASURED_SECONDS.__getitem__)
+    measured = (
+        f"measured on {MEASURED_ON}: the whole course runs in {total / 60:.1f} minutes, the longest lesson "
+        f"({longest}) in {MEASURED_SECONDS[longest] / 60:.1f}"
+    )
+    if device == "cpu":
+        return f"your device is the CPU; {measured}. A CPU with fewer or slower cores takes longer."
+    return (
+        f"your device is {device}; {measured}. Training runs on {device} here, so the lessons that train "
+        "(06 above all) should take less; the others are about the same."
+    )
+
+
 #: Packages whose versions the environment check reports.
 PACKAGES: tuple[str, ...] = ("torch", "torchvision", "numpy", "matplotlib", "ipywidgets", "jupyterlab")
 
