@@ -7,8 +7,9 @@
 Each notebook runs in a fresh kernel whose working folder is the notebook's own (as in JupyterLab),
 with ``LENET_COURSE_BUDGET=full``. Before a notebook is written back:
 
-- the outputs of solution cells (cells tagged ``solution``) are removed, so no stored lesson shows
-  an answer; such cells are also tagged ``nbval-skip`` (their checks are tested in tests/);
+- the outputs of solution cells (cells tagged ``solution``, or starting ``# Solution``) are removed,
+  so no stored lesson shows an answer; they keep their execution count, since they did run. They
+  are also tagged ``nbval-skip`` (their checks are tested in tests/);
 - ``metadata.widgets`` (the saved widget state) is dropped, so a notebook read on GitHub or on a
   static site shows each panel's stored PNG instead of an empty widget placeholder.
 
@@ -59,37 +60,21 @@ def tidy_for_storage(nb: nbformat.NotebookNode) -> int:
                 if tag not in tags:
                     tags.append(tag)
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
-            cell.outputs = []
-            cell.execution_count = None
+            cell.outputs = []  # it ran (its execution count stays), but its answer is not stored
     nb.metadata.pop("widgets", None)
     return solutions
 
 
 def run(path: Path, timeout: int) -> tuple[float, nbformat.NotebookNode]:
-    """Execute one lesson in a fresh kernel; (wall seconds, the executed notebook ready to store)."""
+    """Execute one lesson in a fresh kernel, every cell in order as "Run All" does (solution cells
+    included); (wall seconds, the executed notebook ready to store)."""
     nb = nbformat.read(path, as_version=4)
-    # Solution cells are not run either: a learner's first run of the lesson does not run them.
-    solution_sources = {}
-    for index, cell in enumerate(nb.cells):
-        if is_solution(cell):
-            solution_sources[index] = cell.source
-            cell.source = ""
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
     started = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - started
-    for index, source in solution_sources.items():
-        nb.cells[index].source = source
-    count = 1
-    for cell in nb.cells:  # execution counts 1, 2, 3... in order, solution cells left out
-        if cell.cell_type == "code" and not is_solution(cell):
-            cell.execution_count = count
-            for output in cell.get("outputs", []):
-                if "execution_count" in output:
-                    output["execution_count"] = count
-            count += 1
     tidy_for_storage(nb)
     return elapsed, nb
 

@@ -49,3 +49,17 @@ def small_train(mnist_train):
 def small_test(mnist_test):
     images, labels = mnist_test
     return images[:500], labels[:500]
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """One Playwright for the whole run, shared by the browser suite and the site test.
+
+    Playwright's sync API runs its own event loop in the calling thread: a second
+    ``sync_playwright()`` started while the first is still open fails ("using Playwright Sync API
+    inside the asyncio loop"), so every browser test takes its browser from this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p

@@ -10,7 +10,7 @@ from lenet_course.exercises import Feedback, all_exercises, check, exercise, exe
 #: One right answer per exercise, and wrong ones with a word the feedback must contain.
 RIGHT = {
     "00.data_variable": "LENET_COURSE_DATA",
-    "00.ci_budget": "ci",
+    "00.training_lesson": "06",
     "01.sigmoid_derivative": lambda z: torch.sigmoid(z) * (1 - torch.sigmoid(z)),
     "01.dense_parameters": 197_376,
     "01.shared_parameters": 312,
@@ -30,7 +30,7 @@ RIGHT = {
 WRONG = [
     ("00.data_variable", "LENET_COURSE_BUDGET", "budget"),
     ("00.data_variable", "MNIST_PATH", "not it"),
-    ("00.ci_budget", "full", "default"),
+    ("00.training_lesson", "07", "trained already"),
     ("01.sigmoid_derivative", torch.sigmoid, "sigmoid itself"),
     ("01.sigmoid_derivative", lambda z: z * (1 - z), "s = sigmoid(z)"),
     ("01.sigmoid_derivative", lambda z: None, "returns None"),
@@ -93,7 +93,7 @@ def test_unanswered_placeholder_is_not_yet(exercise_id):
 
 def test_numbers_in_other_types_and_words_in_other_cases_are_accepted():
     assert check("02.output_size", 12.0) and check("02.output_size", torch.tensor(12))
-    assert check("00.data_variable", "  $lenet_course_data ") and check("00.ci_budget", "CI")
+    assert check("00.data_variable", "  $lenet_course_data ") and check("00.training_lesson", " 06 ")
     assert check("02.horizontal_kernel", [[1, 1, 1], [0, 0, 0], [-1, -1, -1]])
     assert not check("02.output_size", True)  # a bool is not a number here
     assert not check("02.output_size", torch.tensor([12, 12]))

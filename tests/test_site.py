@@ -135,27 +135,24 @@ def served(built_site):
 
 
 @pytest.fixture(scope="module")
-def browser_page(chromium, tmp_path_factory):
+def browser_page(chromium, playwright, tmp_path_factory):
     sys.path.insert(0, str(REPO / "tests"))
     try:
         from browser.lab import CHROMIUM_FLAGS
     finally:
         sys.path.remove(str(REPO / "tests"))
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=chromium,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
-            yield context.new_page()
-        finally:
-            context.close()
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")),
+        executable_path=chromium,
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        viewport={"width": 1280, "height": 900},
+    )
+    try:
+        context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def _ids_in(html_file: Path) -> set[str]:

@@ -1,4 +1,4 @@
-"""Lesson 00 (start here): where the data is, and the compute budgets.
+"""Lesson 00 (start here): where the data is, and the map of the course.
 
 Every answer is checked against a value the library computes, never against a number typed in here.
 """
@@ -21,9 +21,19 @@ def _data_variable(answer: Any) -> Verdict:
 
 
 @exercise(
-    "00.ci_budget",
-    "Which value of LENET_COURSE_BUDGET gives the short runs CI uses?",
-    "lenet_course.lessons.budget.BUDGETS lists the two budgets.",
+    "00.training_lesson",
+    "Which lesson trains LeNet with Caffe's solver? Give its two-digit number, e.g. '03'.",
+    "print(lesson_map()) lists every lesson with what you do there; look for the one that trains.",
 )
-def _ci_budget(answer: Any) -> Verdict:
-    return word(answer, {"ci"}, {"full": "'full' is the default a learner gets; CI uses the short one."})
+def _training_lesson(answer: Any) -> Verdict:
+    from ..lessons.course import LESSONS
+
+    training = {lesson.name[:2] for lesson in LESSONS if "training" in lesson.name}
+    return word(
+        answer,
+        training,
+        {
+            "07": "07 inspects a model that was trained already; it does not train one.",
+            "05": "05 plans the learning rate; the training itself comes one lesson later.",
+        },
+    )

@@ -58,22 +58,19 @@ def lab(chromium, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser_context(chromium, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
+def browser_context(chromium, playwright, tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh, empty user-data dir
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=chromium,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=chromium,
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        viewport={"width": 1280, "height": 900},
+    )
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture
