@@ -3,7 +3,7 @@
 - **Core** (flat, one concern each): ``models`` (the three LeNets), ``data`` (MNIST), ``schedules``
   (Caffe's learning-rate policies), ``config`` (``SolverConfig``), ``prototxt`` (Caffe's text
   format), ``optim`` (Caffe's solvers),
-  ``solver`` (the training loop), ``evaluate``, ``checkpoints`` (safe ``tut2-model.pt`` files),
+  ``solver`` (the training loop), ``events`` (what it reports), ``evaluate``, ``checkpoints`` (safe ``tut2-model.pt`` files),
   ``features`` (what a model computes inside), ``preprocess`` (a drawn digit made MNIST-like),
   ``hooks`` (eval mode and captured layer outputs), ``paths`` (where the course reads and writes),
   ``runtime`` (device choice, seeds, the CPU speed settings) and ``cli``.
