@@ -2,11 +2,12 @@
 
 - **Core** (flat, one concern each): ``models`` (the three LeNets), ``data`` (MNIST), ``schedules``
   (Caffe's learning-rate policies), ``config`` (``SolverConfig``), ``prototxt`` (Caffe's text
-  format), ``optim`` (Caffe's solvers),
-  ``solver`` (the training loop), ``events`` (what it reports), ``evaluate``, ``checkpoints`` (safe ``tut2-model.pt`` files),
-  ``features`` (what a model computes inside), ``preprocess`` (a drawn digit made MNIST-like),
-  ``hooks`` (eval mode and captured layer outputs), ``paths`` (where the course reads and writes),
-  ``runtime`` (device choice, seeds, the CPU speed settings) and ``cli``.
+  format), ``optim`` (Caffe's solvers), ``solver`` (the training loop), ``events`` (what it
+  reports), ``evaluate``, ``checkpoints`` (safe ``tut2-model.pt`` files), ``features`` (what a
+  model computes inside), ``preprocess`` (a drawn digit made MNIST-like), ``hooks`` (eval mode and
+  captured layer outputs), ``paths`` (where the course reads and writes), ``runtime`` (device
+  choice, seeds, the CPU speed settings), ``distributed`` (data-parallel runs), ``lesson_folder``
+  (copying the lessons out of the package) and ``cli``.
 - :mod:`lenet_course.viz`: the arrays behind figures (``viz.plotdata``) and generic drawing
   (``viz.plots``, ``viz.axes``); it imports the core only.
 - :mod:`lenet_course.lessons`: what a single lesson computes or draws (``course``, ``budget``,
