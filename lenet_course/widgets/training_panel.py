@@ -128,10 +128,9 @@ class TrainingPanel(PolicyPanel):
         )
         self.train_data = train_data or train_source(model, base, device, root, limit=train_limit)
         self.test_data = test_data or test_source(model, base, device, root, limit=test_limit)
-        self.base = base.replace(test_iter=math.ceil(_samples(self.test_data) / base.test_batch_size))
+        self.base = base.replace(test_iter=math.ceil(self.test_data.size / base.test_batch_size))
         self.chunk, self.background, self.redraw_seconds = chunk, background, redraw_seconds
         self._initial_weights = copy.deepcopy(model.state_dict())
-        self._initial_data_state = self.train_data.state_dict()
         style = {"description_width": "80px"}
         policy = base.lr_policy if base.lr_policy in self.TRAIN_POLICIES else "inv"
         self.policy = W.Dropdown(options=self.TRAIN_POLICIES, value=policy, description="lr_policy", style=style)
@@ -183,8 +182,8 @@ class TrainingPanel(PolicyPanel):
         self.widget = W.VBox([side_by_side(controls, self.view.image), self.status])
         self.widget.add_class("lenet-training-panel")
         self._greeting = (
-            f"{type(model).__name__}: {_samples(self.train_data)} training digits, "
-            f"{_samples(self.test_data)} test digits. Press Train."
+            f"{type(model).__name__}: {self.train_data.size} training digits, "
+            f"{self.test_data.size} test digits. Press Train."
         )
         show_status(self.status, self._greeting)
         self.redraw()
@@ -360,9 +359,3 @@ class TrainingPanel(PolicyPanel):
         if len(history.test_accuracy) and not self.diverged:
             message += f" | test accuracy {history.test_accuracy[-1]:.1%}"
         show_status(self.status, message, error)
-
-
-def _samples(source: BatchSource) -> int:
-    """How many digits a batch source holds (TensorBatches and LoaderBatches both say it as ``size``)."""
-    size = getattr(source, "size", None)
-    return int(size) if size is not None else len(source) * source.batch_size
