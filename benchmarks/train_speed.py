@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import copy
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -54,7 +53,7 @@ from lenet_course.config import SolverConfig  # noqa: E402
 from lenet_course.data import MEAN, STD, ensure_mnist  # noqa: E402
 from lenet_course.evaluate import evaluate  # noqa: E402
 from lenet_course.models import CaffeLeNet  # noqa: E402
-from lenet_course.runtime import pick_device, use_channels_last  # noqa: E402
+from lenet_course.runtime import cpu_description, pick_device, use_channels_last  # noqa: E402
 from lenet_course.solver import Solver  # noqa: E402
 
 BATCH = 64
@@ -74,33 +73,6 @@ t_course = time.time()
 solver = Solver(CaffeLeNet(), log=None, progress=False)
 print(t_torch, t_course, time.time())
 """
-
-#: The vector extensions worth naming (x86 /proc/cpuinfo "flags", ARM "Features").
-VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx_vnni", "asimd", "neon", "sve", "sve2", "sme")
-VECTOR_PREFIXES = ("avx512", "amx")
-
-
-def cpu_description() -> str:
-    """The CPU's model name, vector extensions and the kernels torch picked, in one line."""
-    model, flags = platform.processor() or platform.machine(), set()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                key = key.strip().lower()
-                unnamed = model in ("", platform.machine(), platform.processor())
-                if key in ("model name", "hardware", "cpu model") and unnamed:
-                    model = value.strip()
-                elif key in ("flags", "features"):
-                    flags.update(value.split())
-    except OSError:  # macOS and others: no /proc
-        pass
-    named = sorted(f for f in flags if f in VECTOR_FLAGS or f.startswith(VECTOR_PREFIXES))
-    capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", lambda: "unknown")()
-    return (
-        f"CPU: {model} ({platform.machine()}); vector extensions: {' '.join(named) or 'none listed'}; "
-        f"torch kernels: {capability}; {torch.get_num_threads()} torch threads, {os.cpu_count()} CPUs"
-    )
 
 
 def sync(device: torch.device) -> None:

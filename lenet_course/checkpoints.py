@@ -173,6 +173,25 @@ def atomic_save(obj: Any, path: str | os.PathLike) -> Path:
     return commit(stage_save(obj, path), path)
 
 
+def atomic_write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write ``text`` (UTF-8) through a fsynced temp file and a rename, as :func:`atomic_save` does.
+
+    For the small JSON files of cached results and measured times: a reader never sees half a file.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_file_prefix(path), suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as err:
+        raise _write_failed(path, err) from None
+    return commit(tmp, path)
+
+
 def check_writable_folder(folder: str | os.PathLike, what: str = "files") -> Path:
     """Create ``folder`` if needed and prove it takes a file (a probe, removed again).
 

@@ -58,9 +58,10 @@ class CopyReport:
         lines = []
         for verb, names in (("copied", self.copied), ("updated", self.updated)):
             if names:
-                lines.append(f"{verb} {len(names)} lesson(s) into {where}: {', '.join(names)}")
+                listed = f": {', '.join(names)}" if len(names) <= 5 else " (lessons, solutions, results, zh/)"
+                lines.append(f"{verb} {len(names)} course file(s) into {where}{listed}")
         if self.unchanged:
-            lines.append(f"{len(self.unchanged)} lesson(s) already up to date in {where}")
+            lines.append(f"{len(self.unchanged)} course file(s) already up to date in {where}")
         for name, backup in self.replaced.items():
             lines.append(f"replaced your changed {name} with the course's (yours is saved as {backup})")
         if self.kept:
@@ -77,15 +78,28 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: What a lessons folder holds besides the lessons themselves: the Chinese edition, the worked
+#: solutions the learner opens on purpose, and the cached results of the long runs some lessons show.
+COURSE_FILES: tuple[str, ...] = ("*.ipynb", "zh/*.ipynb", "solutions/*.py", "solutions/*.md", "results/*.json")
+
+
 def shipped_lessons() -> list[Path]:
-    """The course's lesson notebooks, in order."""
-    found = sorted(lessons_dir().glob("*.ipynb"))  # 00_... to 07_..., then appendices (A1_...)
+    """The course's lesson notebooks (English edition), in order."""
+    found = sorted(lessons_dir().glob("*.ipynb"))  # 00_... to 13_..., then appendices (A1_...)
     if not found:
         raise LessonFolderError(
             f"no lessons found in {lessons_dir()}: the installation is incomplete; "
             "reinstall the course (pip install --force-reinstall --no-deps lenet-course)"
         )
     return found
+
+
+def shipped_course_files() -> list[str]:
+    """Every file a lessons folder gets, as paths relative to the lessons folder (posix), in order."""
+    shipped_lessons()  # refuses an incomplete installation
+    root = lessons_dir()
+    names = {path.relative_to(root).as_posix() for pattern in COURSE_FILES for path in root.glob(pattern)}
+    return sorted(names)
 
 
 def _read_manifest(dest: Path) -> dict[str, str]:
@@ -101,11 +115,11 @@ def _write_manifest(dest: Path, manifest: dict[str, str]) -> None:
 
 
 def _free_backup_name(path: Path) -> Path:
-    """``NAME.mine.ipynb`` beside ``path`` (``NAME.mine-2.ipynb``... when taken)."""
-    candidate = path.with_name(f"{path.stem}.mine.ipynb")
+    """``NAME.mine.SUFFIX`` beside ``path`` (``NAME.mine-2.SUFFIX``... when taken)."""
+    candidate = path.with_name(f"{path.stem}.mine{path.suffix}")
     n = 2
     while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.mine-{n}.ipynb")
+        candidate = path.with_name(f"{path.stem}.mine-{n}{path.suffix}")
         n += 1
     return candidate
 
@@ -117,18 +131,19 @@ def _prepare_folder(dest: Path) -> None:
 
 
 def copy_lessons(dest: str | os.PathLike, force: bool = False) -> CopyReport:
-    """Copy the course's lessons into ``dest`` without ever losing a learner's changes.
+    """Copy the course's lessons (and :data:`COURSE_FILES`) into ``dest`` without losing a learner's changes.
 
-    A notebook that is missing is copied; one still as it was copied (or equal to the course's)
+    A notebook (or other course file) that is missing is copied; one still as it was copied (or equal to the course's)
     is brought up to date; one the learner changed is kept, unless ``force``, which saves it as
-    ``NAME.mine.ipynb`` and then copies the course's over it.
+    ``NAME.mine.ipynb`` (``NAME.mine.py``...) and then copies the course's over it.
     """
     dest = Path(dest).expanduser()
     _prepare_folder(dest)
     manifest = _read_manifest(dest)
     report = CopyReport(dest=dest)
-    for source in shipped_lessons():
-        name, target = source.name, dest / source.name
+    for name in shipped_course_files():
+        source, target = lessons_dir() / name, dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
         shipped = sha256_file(source)
         if not target.exists():
             report.copied.append(name)

@@ -42,6 +42,8 @@ from __future__ import annotations
 import copy
 import ctypes
 import functools
+import os
+import platform
 import sys
 import time
 import warnings
@@ -258,3 +260,36 @@ def make_fast(model: nn.Module, device: torch.device | str | None = None) -> nn.
     use_channels_last(model)
     keep_gradient_channels_last(model)
     return model
+
+
+# ---- the machine, named ---------------------------------------------------------------------
+#: The vector extensions worth naming (x86 /proc/cpuinfo "flags", ARM "Features").
+VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx_vnni", "asimd", "neon", "sve", "sve2", "sme")
+VECTOR_PREFIXES = ("avx512", "amx")
+
+
+def cpu_description() -> str:
+    """The CPU's model name, vector extensions and the kernels torch picked, in one line.
+
+    Every figure of speed the course reports names the machine it was measured on with this: float
+    results and timings of fast kernels differ between CPU kinds (AVX-512 or AVX2 only, say).
+    """
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip().lower()
+                unnamed = model in ("", platform.machine(), platform.processor())
+                if key in ("model name", "hardware", "cpu model") and unnamed:
+                    model = value.strip()
+                elif key in ("flags", "features"):
+                    flags.update(value.split())
+    except OSError:  # macOS and others: no /proc
+        pass
+    named = sorted(f for f in flags if f in VECTOR_FLAGS or f.startswith(VECTOR_PREFIXES))
+    capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", lambda: "unknown")()
+    return (
+        f"CPU: {model} ({platform.machine()}); vector extensions: {' '.join(named) or 'none listed'}; "
+        f"torch kernels: {capability}; {torch.get_num_threads()} torch threads, {os.cpu_count()} CPUs"
+    )

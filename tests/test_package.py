@@ -158,8 +158,15 @@ def test_lessons_copied_by_the_cli_run_from_their_folder(installed, tmp_path, mn
     env = _clean_env(LENET_COURSE_DATA=str(mnist_root), LENET_COURSE_BUDGET="ci")
     said = _run([str(python.parent / "lenet-course"), "lessons", str(course)], cwd=tmp_path, env=env)
     shipped = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
-    assert f"copied {len(shipped)} lesson(s)" in said and "lenet-course lab" in said
+    files = sorted(
+        p.relative_to(REPO / "notebooks").as_posix()
+        for pattern in lesson_folder.COURSE_FILES
+        for p in (REPO / "notebooks").glob(pattern)
+    )
+    assert f"copied {len(files)} course file(s)" in said and "lenet-course lab" in said
     assert sorted(p.name for p in course.glob("*.ipynb")) == shipped
+    copied = sorted(p.relative_to(course).as_posix() for p in course.rglob("*") if p.is_file())
+    assert set(files) <= set(copied) and "solutions/README.md" in copied  # the wheel carries them all
     package_data = python.parent.parent / "lib"
     before = sorted(p.relative_to(package_data) for p in package_data.rglob("_data/**/*"))
     _run(
@@ -200,7 +207,7 @@ def test_a_second_copy_changes_nothing_and_says_so(course, tmp_path):
     copy_lessons(tmp_path / "mine")
     again = copy_lessons(tmp_path / "mine")
     assert again.unchanged == ["00_start_here.ipynb", "01_next.ipynb"] and not again.copied
-    assert "2 lesson(s) already up to date" in again.message()
+    assert "2 course file(s) already up to date" in again.message()
 
 
 def test_a_lesson_the_learner_changed_is_kept_and_the_message_offers_force(course, tmp_path):

@@ -12,12 +12,11 @@ import torch
 
 matplotlib.use("Agg")
 
-from lenet_course import features, widgets  # noqa: E402
+from lenet_course import widgets  # noqa: E402
 from lenet_course.checkpoints import load_model, save_weights  # noqa: E402
 from lenet_course.config import SolverConfig  # noqa: E402
 from lenet_course.data import TensorBatches  # noqa: E402
 from lenet_course.models import build_model  # noqa: E402
-from lenet_course.preprocess import center_of_mass  # noqa: E402
 from lenet_course.schedules import POLICIES, POLICY_TABLE, lr_at, lr_curve  # noqa: E402
 from lenet_course.widgets.view import round_values  # noqa: E402
 
@@ -331,86 +330,4 @@ def test_training_panel_runs_each_model(any_model, small_train, small_test):
 
 
 # ---- 3. feature-map explorer ------------------------------------------------------------------
-def test_feature_map_explorer_follows_image_and_layer(any_model, small_test):
-    images, labels = small_test[0][:20], small_test[1][:20]
-    panel = widgets.FeatureMapExplorer(any_model, images, labels)
-    first_layer = features.layer_roles(any_model).visual[0]
-    assert panel.layer.value == first_layer
-    assert list(panel.layer.options) == list(features.layers_in_forward_order(any_model))
-    assert panel.index.step == 1
-    panel.next_button.click()
-    panel.next_button.click()
-    assert panel.index.value == 2
-    panel.index.value = 7
-    x = features.model_input(any_model, images[7])
-    np.testing.assert_allclose(panel.maps, features.feature_maps(any_model, x, [first_layer])[first_layer][0].numpy())
-    np.testing.assert_allclose(panel.probabilities, features.probabilities(any_model, x)[0], rtol=1e-5, atol=1e-7)
-    image_ax = panel.view.figure.axes[0]
-    np.testing.assert_array_equal(image_ax.images[0].get_array(), images[7].numpy())
-    assert f"label {int(labels[7])}" in image_ax.get_title()
-    panel.previous_button.click()
-    assert panel.index.value == 6
-    _static_png(panel)
-
-
-def test_flat_layers_are_labelled_bar_charts(small_test):
-    panel = widgets.FeatureMapExplorer(_model("tut"), small_test[0][:5], small_test[1][:5])
-    panel.layer.value = "fc_3"
-    layer_ax = panel.view.figure.axes[-1]
-    bars = layer_ax.patches
-    assert len(bars) == 10 and [int(t) for t in layer_ax.get_xticks()] == list(range(10))
-    np.testing.assert_allclose([b.get_height() for b in bars], panel.maps.ravel(), rtol=1e-6)
-    assert "10 outputs" in layer_ax.get_title(loc="left") and "digit" in layer_ax.get_xlabel()
-    assert "maps 1x1" not in layer_ax.get_title(loc="left")
-    panel.layer.value = "fc_1"
-    assert len(panel.view.figure.axes[-1].patches) == 120 and "unit" in panel.view.figure.axes[-1].get_xlabel()
-
-
 # ---- 4. draw a digit ------------------------------------------------------------------------------
-def test_blank_canvas_and_a_lone_dot_predict_nothing():
-    panel = widgets.DrawDigit(_model("tut"))
-    assert panel.probabilities is None and "draw a digit" in panel.prediction.value
-    assert "prediction" not in panel.prediction.value
-    assert "no prediction" in panel.view.figure.axes[1].texts[0].get_text()
-    _static_png(panel)
-    panel.draw([(140, 140)])  # one click
-    assert panel.probabilities is None and "too little ink to be a digit" in panel.prediction.value
-    assert len(panel.view.figure.axes[1].patches) == 0  # no bars of a made-up prediction
-
-
-def test_a_drawn_one_is_preprocessed_and_classified(any_model):
-    panel = widgets.DrawDigit(any_model)
-    calls = []
-    handle = any_model.register_forward_pre_hook(lambda _m, _i: calls.append(1))
-    try:
-        panel.draw([(140, 40), (140, 240)])  # a "1"
-    finally:
-        handle.remove()
-    assert len(calls) == 1  # one forward pass gives prediction and maps
-    assert panel.digit.dtype == np.uint8 and panel.digit.max() > 200  # a thin 1 is anti-aliased
-    rows, cols = np.nonzero(panel.digit)
-    assert rows.max() - rows.min() + 1 == 20
-    cy, cx = center_of_mass(panel.digit.astype(float))
-    assert abs(cy - 14) <= 0.5 and abs(cx - 14) <= 0.5
-    x = features.model_input(any_model, panel.digit)
-    np.testing.assert_allclose(panel.probabilities, features.probabilities(any_model, x)[0], rtol=1e-5, atol=1e-7)
-    best = int(panel.probabilities.argmax())
-    assert f"prediction: <b>{best}</b> ({panel.probabilities[best]:.1%} sure)" in panel.prediction.value
-    np.testing.assert_array_equal(panel.view.figure.axes[0].images[0].get_array(), panel.digit)
-    panel.layer.value = features.layer_roles(any_model).visual[1]
-    layer = panel.layer.value
-    assert panel.maps.shape == tuple(features.feature_maps(any_model, x, [layer])[layer].shape[1:])
-    panel.clear_button.click()
-    assert panel.ink.sum() == 0 and panel.digit.sum() == 0 and panel.probabilities is None
-    assert "draw a digit" in panel.prediction.value
-
-
-def test_mouse_handlers_draw_only_while_pressed():
-    panel = widgets.DrawDigit(_model("tut"), size=100, brush=8)
-    panel.on_mouse_move(50, 50)  # hovering does not draw
-    assert panel.ink.sum() == 0
-    panel.on_mouse_down(20, 20)
-    panel.on_mouse_move(80, 20)
-    panel.on_mouse_up(80, 20)
-    assert panel.ink[20, 20:81].min() == 1.0 and panel.ink[60:, :].sum() == 0
-    assert panel.digit.any() and panel.probabilities is not None

@@ -15,16 +15,36 @@ from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson
 
 # isort: split
 from . import appendix_scaling  # noqa: F401  (the appendix registers after the lessons)
-from .core import Exercise, Feedback, Verdict, all_exercises, check, exercise, exercises_for, get_exercise, question
+from .core import (
+    Exercise,
+    Feedback,
+    Hint,
+    Verdict,
+    all_exercises,
+    check,
+    current_language,
+    exercise,
+    exercises_for,
+    get_exercise,
+    hint,
+    question,
+    say,
+    use_language,
+)
 
 __all__ = [
     "Exercise",
     "Feedback",
+    "Hint",
     "Verdict",
     "all_exercises",
     "check",
+    "current_language",
     "exercise",
     "exercises_for",
     "get_exercise",
+    "hint",
     "question",
+    "say",
+    "use_language",
 ]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..distributed import free_port, per_rank_batch, rank_env
-from .core import Verdict, exercise, numeric, rate
+from .core import Verdict, exercise, numeric, rate, say
 
 #: The gradient each rank holds before averaging, in the gradient exercise: rank r has r + 1 everywhere.
 _RANK_GRADIENTS = (1.0, 3.0)
@@ -30,7 +30,11 @@ _RANK_GRADIENTS = (1.0, 3.0)
     "A1.per_rank_batch",
     "torchrun --nnodes 2 --nproc_per_node 4 runs lenet-course train --batch-size 256. How many images "
     "does each process train on per iteration?",
-    "train_batch_size is the global batch: count the processes on all machines together.",
+    (
+        "Which number does train_batch_size describe: one process's batch, or the batch of the whole job?",
+        "Count the processes of the job: machines times processes per machine. That is WORLD_SIZE.",
+        "Each process trains on an equal share of the global batch: divide it by WORLD_SIZE.",
+    ),
 )
 def _per_rank_batch(answer: Any) -> Verdict:
     nodes, per_node, batch = 2, 4, 256
@@ -52,7 +56,11 @@ def _per_rank_batch(answer: Any) -> Verdict:
     "A1.linear_scaling",
     "A recipe trains with base_lr 0.01 at a global batch of 64. By the linear scaling rule, which "
     "base_lr goes with a global batch of 512?",
-    "Goyal et al.: when the minibatch is multiplied by k, multiply the learning rate by k.",
+    (
+        "By what factor k did the batch grow?",
+        "Section 3: the rule multiplies the rate by the same k as the batch (not by its square root).",
+        "k = 512 / 64; the new base_lr is the old one times k.",
+    ),
 )
 def _linear_scaling(answer: Any) -> Verdict:
     base, small, large = 0.01, 64, 512
@@ -93,7 +101,7 @@ dist.destroy_process_group()
 def _function_source(fn: Any) -> tuple[str, str]:
     """(the source of the learner's function, its name); a TypeError for anything else."""
     if not callable(fn) or not hasattr(fn, "__code__"):
-        raise TypeError(f"expected your function average_gradients (a def), got {type(fn).__name__}")
+        raise TypeError(say("expected your function average_gradients (a def), got {kind}", kind=type(fn).__name__))
     return textwrap.dedent(inspect.getsource(fn)), fn.__name__
 
 
@@ -127,7 +135,10 @@ def run_on_two_ranks(fn: Any, timeout_s: float = 60.0) -> tuple[list[list[list[f
             except subprocess.TimeoutExpired:
                 for p in procs:
                     p.kill()
-                return None, f"your function did not return within {timeout_s:.0f} s (waiting for the other process?)"
+                return None, say(
+                    "your function did not return within {seconds:.0f} s (waiting for the other process?)",
+                    seconds=timeout_s,
+                )
             if proc.returncode:
                 errors.append(err.strip().splitlines()[-1] if err.strip() else f"exit code {proc.returncode}")
         if errors:
@@ -139,20 +150,33 @@ def run_on_two_ranks(fn: Any, timeout_s: float = 60.0) -> tuple[list[list[list[f
     "A1.average_gradients",
     "Write average_gradients(model): after it, every parameter's .grad holds the mean of that gradient "
     "over all the processes (what DistributedDataParallel does after backward()).",
-    "dist.all_reduce(tensor) replaces tensor, on every process, by the sum over the processes.",
+    (
+        "Go through model.parameters(); each parameter p has its gradient in p.grad.",
+        "dist.all_reduce(t) turns t, in place, into the sum over the processes. A sum is not yet a mean.",
+        "dist.get_world_size() is the number of processes; divide in place (/=) so that p.grad itself changes.",
+    ),
 )
 def _average_gradients(answer: Any) -> Verdict:
     grads, error = run_on_two_ranks(answer)
     if grads is None:
-        return False, f"it stopped with an error: {error}."
+        return False, say("it stopped with an error: {error}.", error=error)
     mean = sum(_RANK_GRADIENTS) / len(_RANK_GRADIENTS)
     values = [{round(v, 6) for tensor in rank for v in tensor} for rank in grads]
     if all(v == {mean} for v in values):
-        return True, f"both processes now hold {mean:g}, the mean of their gradients {_RANK_GRADIENTS}."
+        return True, say(
+            "both processes now hold {mean:g}, the mean of their gradients {gradients}.",
+            mean=mean,
+            gradients=_RANK_GRADIENTS,
+        )
     if values == [{g} for g in _RANK_GRADIENTS]:
-        return False, "each process still holds its own gradient: nothing was exchanged."
+        return False, say("each process still holds its own gradient: nothing was exchanged.")
     if all(v == {sum(_RANK_GRADIENTS)} for v in values):
-        return False, "both hold the sum, not the mean: all_reduce adds; divide by the number of processes."
+        return False, say("both hold the sum, not the mean: all_reduce adds; divide by the number of processes.")
     if len(set().union(*values)) > 1:
-        return False, f"the processes disagree ({[sorted(v) for v in values]}): every one must end with the same value."
-    return False, f"both hold {sorted(values[0])}, not the mean of {_RANK_GRADIENTS}."
+        return False, say(
+            "the processes disagree ({values}): every one must end with the same value.",
+            values=[sorted(v) for v in values],
+        )
+    return False, say(
+        "both hold {held}, not the mean of {gradients}.", held=sorted(values[0]), gradients=_RANK_GRADIENTS
+    )

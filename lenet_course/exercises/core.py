@@ -1,15 +1,24 @@
-"""The checker core: the registry, the feedback a learner sees, and the answer checkers.
+"""The checker core: the registry, the feedback a learner sees, progressive hints, and the checkers.
 
 Each lesson module (:mod:`~lenet_course.exercises.lesson00` ...) registers its exercises with
-:func:`exercise`; :func:`check` runs one, :func:`exercises_for` lists a lesson's. The checkers
-:func:`numeric`, :func:`rate`, :func:`word` (and :func:`as_number`) hold the tolerances and the
-"common slip" hints every lesson shares.
+:func:`exercise`; :func:`check` runs one, :func:`hint` gives its hints one level at a time, and
+:func:`exercises_for` lists a lesson's. The checkers :func:`numeric`, :func:`rate`, :func:`word`
+(and :func:`as_number`) hold the tolerances and the "common slip" hints every lesson shares.
+
+Hints are progressive: the first nudges, the later ones say more, the last shows the method; none
+gives the answer. The worked solutions are not in the lessons: each lesson has a file
+``notebooks/solutions/lessonNN.py`` the learner opens on purpose.
+
+Language. Every sentence a learner reads (questions, hints, feedback) is written in English through
+:func:`say`, which looks the English text up in the catalogue of the language in force and fills in
+the values. A lesson chooses its language in its first cell with :func:`use_language`; English is the
+default, and text with no translation yet stays English.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +28,45 @@ import torch
 Verdict = tuple[bool, str]
 #: A checker: answer -> verdict.
 Checker = Callable[[Any], Verdict]
+
+#: The languages the lessons come in.
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+
+#: English text -> its translation, per language other than English. Filled by the translation
+#: modules (e.g. ``exercises/zh.py``); :func:`say` reads it.
+CATALOGUES: dict[str, dict[str, str]] = {"zh": {}}
+
+
+@dataclass
+class _Setting:
+    """The one setting the checkers read: the learner's language, chosen by :func:`use_language`."""
+
+    language: str = "en"
+
+
+_SETTING = _Setting()
+
+
+def use_language(language: str) -> None:
+    """Answer in ``language`` ("en" or "zh") from now on; a lesson calls this in its first cell."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}")
+    _SETTING.language = language
+
+
+def current_language() -> str:
+    """The language the checkers answer in."""
+    return _SETTING.language
+
+
+def say(text: str, /, **values: Any) -> str:
+    """``text`` in the learner's language, with ``{name}`` fields filled from ``values``.
+
+    ``text`` is the English original and the key of the translation; a text without a translation
+    is shown in English rather than not at all.
+    """
+    template = CATALOGUES.get(_SETTING.language, {}).get(text, text)
+    return template.format(**values) if values else template
 
 
 @dataclass(frozen=True)
@@ -33,39 +81,70 @@ class Feedback:
         return self.correct
 
     def __str__(self) -> str:
-        mark = "right" if self.correct else "not yet"
+        mark = say("right") if self.correct else say("not yet")
         return f"[{self.exercise}] {mark}: {self.message}"
 
     __repr__ = __str__
 
 
 @dataclass(frozen=True)
+class Hint:
+    """One level of an exercise's hints; shows as one line of text in a notebook."""
+
+    exercise: str
+    level: int
+    of: int
+    text: str
+
+    def body(self) -> str:
+        """The hint without the exercise id: "Hint 1 of 3: ... (hint('02.x', 2) says more)"."""
+        head = say("Hint {level} of {of}:", level=self.level, of=self.of)
+        more = say("(hint({exercise!r}, {next}) says more)", exercise=self.exercise, next=self.level + 1)
+        return f"{head} {say(self.text)}" + (f" {more}" if self.level < self.of else "")
+
+    def __str__(self) -> str:
+        return f"[{self.exercise}] {self.body()}"
+
+    __repr__ = __str__
+
+
+@dataclass(frozen=True)
 class Exercise:
-    """One exercise: its id (``"<lesson>.<name>"``), the question, and its checker."""
+    """One exercise: its id (``"<lesson>.<name>"``), the question, its hints (first to last) and checker."""
 
     id: str
     question: str
-    hint: str
+    hints: tuple[str, ...]
     checker: Checker
 
     @property
     def lesson(self) -> str:
         return self.id.split(".", 1)[0]
 
+    @property
+    def name(self) -> str:
+        """The part after the lesson: the name of its solution in ``notebooks/solutions/lessonNN.py``."""
+        return self.id.split(".", 1)[1]
+
 
 #: Every registered exercise by id, in registration (= lesson) order. Read it through the functions below.
 _REGISTRY: dict[str, Exercise] = {}
 
 
-def exercise(exercise_id: str, question: str, hint: str) -> Callable[[Checker], Checker]:
-    """Decorator registering ``checker(answer) -> (correct, message)`` under ``exercise_id``."""
+def exercise(exercise_id: str, question: str, hints: Sequence[str]) -> Callable[[Checker], Checker]:
+    """Decorator registering ``checker(answer) -> (correct, message)`` under ``exercise_id``.
+
+    ``hints`` go from a nudge to the method, at least two of them, none giving the answer.
+    """
     if "." not in exercise_id:
         raise ValueError(f"exercise ids look like '02.output_size', got {exercise_id!r}")
+    if isinstance(hints, str) or len(hints) < 2:
+        raise ValueError(f"exercise {exercise_id!r} needs at least two progressive hints, got {hints!r}")
 
     def register(checker: Checker) -> Checker:
         if exercise_id in _REGISTRY:
             raise ValueError(f"exercise {exercise_id!r} is registered twice")
-        _REGISTRY[exercise_id] = Exercise(exercise_id, question, hint, checker)
+        _REGISTRY[exercise_id] = Exercise(exercise_id, question, tuple(hints), checker)
         return checker
 
     return register
@@ -91,25 +170,35 @@ def exercises_for(lesson: str) -> list[Exercise]:
 
 
 def question(exercise_id: str) -> str:
-    """The question text of an exercise."""
-    return get_exercise(exercise_id).question
+    """The question text of an exercise, in the learner's language."""
+    return say(get_exercise(exercise_id).question)
+
+
+def hint(exercise_id: str, level: int = 1) -> Hint:
+    """Hint number ``level`` (1 = the first nudge) of an exercise; past the last, the last one."""
+    ex = get_exercise(exercise_id)
+    if level < 1:
+        raise ValueError(f"hints are numbered from 1, got {level}")
+    level = min(level, len(ex.hints))
+    return Hint(exercise_id, level, len(ex.hints), ex.hints[level - 1])
 
 
 def check(exercise_id: str, answer: Any) -> Feedback:
     """Check ``answer``; ``None`` (the placeholder in the notebooks) means "not answered yet".
 
-    A checker that raises (an answer of an unexpected kind) is reported as "not yet" with the
-    error, so a learner never sees a traceback from the checking code itself.
+    A wrong answer gets the checker's specific message and the first hint. A checker that raises
+    (an answer of an unexpected kind, or learner code that fails) is reported as "not yet" with the
+    error's type and message only, so a learner never sees a traceback from the checking code.
     """
     ex = get_exercise(exercise_id)
     if answer is None or answer is Ellipsis:
-        return Feedback(exercise_id, False, f"replace None with your answer. Hint: {ex.hint}")
+        return Feedback(exercise_id, False, say("replace None with your answer.") + " " + hint(exercise_id).body())
     try:
         ok, message = ex.checker(answer)
     except Exception as err:  # a wrong kind of answer, e.g. a string where a function was asked
-        ok, message = False, f"could not check this answer ({type(err).__name__}: {err})."
+        ok, message = False, say("could not check this answer ({kind}: {error}).", kind=type(err).__name__, error=err)
     if not ok:
-        message = f"{message} Hint: {ex.hint}"
+        message = f"{message} {hint(exercise_id).body()}"
     return Feedback(exercise_id, bool(ok), message)
 
 
@@ -120,10 +209,10 @@ def as_number(answer: Any) -> float:
     """A float from an int, float or one-element tensor; a ``TypeError`` for anything else (bools too)."""
     if isinstance(answer, torch.Tensor):
         if answer.numel() != 1:
-            raise TypeError(f"expected one number, got a tensor of shape {tuple(answer.shape)}")
+            raise TypeError(say("expected one number, got a tensor of shape {shape}", shape=tuple(answer.shape)))
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, (int, float)) and not hasattr(answer, "__float__"):
-        raise TypeError(f"expected a number, got {type(answer).__name__} {answer!r}")
+        raise TypeError(say("expected a number, got {kind} {value!r}", kind=type(answer).__name__, value=answer))
     return float(answer)
 
 
@@ -132,17 +221,19 @@ def numeric(
 ) -> Verdict:
     """Right when within ``rel`` (relative) or ``absolute`` (default: ``rel``) of ``expected``.
 
-    A value close to one of ``mistakes`` gets that mistake's hint; any other says too large/small.
+    A value close to one of ``mistakes`` gets that mistake's hint (English text, shown through
+    :func:`say`); any other says too large/small.
     """
     tolerance = {"rel_tol": rel, "abs_tol": rel if absolute is None else absolute}
     value = as_number(answer)
     if math.isclose(value, expected, **tolerance):
-        return True, f"{value:.10g} is correct."
+        return True, say("{value:.10g} is correct.", value=value)
     for wrong, why in mistakes.items():
         if math.isclose(value, wrong, **tolerance):
-            return False, f"{value:.10g} is a common slip: {why}"
-    direction = "too large" if value > expected else "too small"
-    return False, f"{value:.10g} is {direction}."
+            return False, say("{value:.10g} is a common slip:", value=value) + " " + say(why)
+    if value > expected:
+        return False, say("{value:.10g} is too large.", value=value)
+    return False, say("{value:.10g} is too small.", value=value)
 
 
 def rate(answer: Any, expected: float, mistakes: Mapping[float, str], rel: float = 1e-4) -> Verdict:
@@ -153,10 +244,10 @@ def rate(answer: Any, expected: float, mistakes: Mapping[float, str], rel: float
 def word(answer: Any, expected: set[str], mistakes: Mapping[str, str]) -> Verdict:
     """Right when ``answer`` is one of ``expected``, ignoring case, spaces and a leading ``$``."""
     if not isinstance(answer, str):
-        raise TypeError(f"expected a word (a string), got {type(answer).__name__}")
+        raise TypeError(say("expected a word (a string), got {kind}", kind=type(answer).__name__))
     value = answer.strip().strip("$").strip().lower()
     if value in {e.lower() for e in expected}:
-        return True, f"{answer.strip()!r} is correct."
+        return True, say("{answer!r} is correct.", answer=answer.strip())
     if value in mistakes:
-        return False, mistakes[value]
-    return False, f"{answer!r} is not it."
+        return False, say(mistakes[value])
+    return False, say("{answer!r} is not it.", answer=answer)

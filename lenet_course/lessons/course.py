@@ -17,6 +17,7 @@ from typing import NamedTuple
 from ..data import MNIST_FILES, MNISTCorruptError, MNISTNotFoundError, ensure_mnist
 from ..paths import DATA_ENV_VAR, course_root, data_root
 from .budget import current_budget
+from .runner import read_times
 
 
 class Lesson(NamedTuple):
@@ -61,42 +62,75 @@ LESSONS: tuple[Lesson, ...] = (
         "load tut2-model.pt safely; accuracy, mistakes, filters, feature maps, draw a digit",
     ),
     Lesson(
+        "08_generalisation",
+        "Generalisation",
+        "overfit on purpose, then weight decay, augmentation, dropout and early stopping, each measured on val",
+    ),
+    Lesson(
+        "09_comparison_lab",
+        "The comparison lab",
+        "linear, MLP and three LeNets under one budget, 3 seeds each, beside the 1998 paper's table",
+    ),
+    Lesson(
+        "10_robustness_and_explanations",
+        "Robustness and explanations",
+        "shifts, rotations, calibration, occlusion, saliency and adversarial digits, on your own drawing too",
+    ),
+    Lesson(
+        "11_zipcode_1989",
+        "The 1989 ZIP-code network",
+        "LeCun et al. 1989 rebuilt as published: units, connections and weights counted, trained on 16x16",
+    ),
+    Lesson(
+        "12_lenet5_1998",
+        "LeNet-5 as in 1998",
+        "RBF outputs, the MAP loss and the diagonal Levenberg-Marquardt method, against the paper's 0.95%",
+    ),
+    Lesson(
+        "13_capstone",
+        "Capstone",
+        "design a LeNet under 50,000 parameters that reaches 99.3% in 10 CPU minutes, justified on val",
+    ),
+    Lesson(
         "A1_scaling_out",
         "Scaling out (appendix)",
         "data-parallel training with torch.distributed: all-reduce by hand, DDP, large batches, timing",
     ),
 )
 
-#: Wall time of each lesson run top to bottom on the full budget (``scripts/run_lessons.py``), in
-#: seconds, and the machine it was measured on. Lesson 00 turns these into what a learner should
-#: expect on their own device; re-measure when a lesson changes.
-MEASURED_ON = "2 cores of an AMD EPYC (AVX-512), CPU only, 2026-12-01"
-MEASURED_SECONDS: dict[str, float] = {
-    "00_start_here": 5.5,
-    "01_backprop_history": 6.0,
-    "02_convolution_and_pooling": 4.7,
-    "03_lenet_architecture": 7.0,
-    "04_mnist_data": 11.0,
-    "05_learning_rate_policies": 6.0,
-    "06_training_lenet": 118.1,
-    "07_inspecting_tut2_model": 7.6,
-    "A1_scaling_out": 74.1,
-}
+
+def measured_times() -> dict[str, float]:
+    """Wall seconds of each English lesson run top to bottom on the full budget, as last measured.
+
+    Written by ``scripts/run_lessons.py`` (:mod:`lenet_course.lessons.runner`) into
+    ``notebooks/results/lesson_times.json`` beside the lessons, with the machine it ran on.
+    """
+    seconds = read_times()["seconds"]
+    return {name: float(s) for name, s in seconds.items() if "/" not in name}
+
+
+def measured_on() -> str:
+    """The machine and date of :func:`measured_times`."""
+    data = read_times()
+    return f"{data.get('machine', 'an unnamed machine')}, {data.get('date', 'undated')}"
 
 
 def expected_times(device: str) -> str:
-    """What the lesson times mean on ``device`` ("cpu", "cuda", "mps"), from :data:`MEASURED_SECONDS`."""
-    total = sum(MEASURED_SECONDS.values())
-    longest = max(MEASURED_SECONDS, key=MEASURED_SECONDS.__getitem__)
+    """What the lesson times mean on ``device`` ("cpu", "cuda", "mps"), from :func:`measured_times`."""
+    times = measured_times()
+    if not times:
+        return f"your device is {device}; no lesson times have been measured for this copy of the course."
+    total = sum(times.values())
+    longest = max(times, key=times.__getitem__)
     measured = (
-        f"measured on {MEASURED_ON}: the whole course runs in {total / 60:.1f} minutes, the longest lesson "
-        f"({longest}) in {MEASURED_SECONDS[longest] / 60:.1f}"
+        f"the whole course ran in {total / 60:.1f} minutes, the longest lesson ({longest}) in "
+        f"{times[longest] / 60:.1f}, measured on {measured_on()}"
     )
     if device == "cpu":
         return f"your device is the CPU; {measured}. A CPU with fewer or slower cores takes longer."
     return (
         f"your device is {device}; {measured}. Training runs on {device} here, so the lessons that train "
-        "(06 above all) should take less; the others are about the same."
+        "(06, 08, 09, 12 and 13 above all) should take less; the others are about the same."
     )
 
 

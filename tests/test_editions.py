@@ -1,0 +1,68 @@
+"""The two editions' bookkeeping: what counts as drift, and that syncing code keeps the translation."""
+
+from __future__ import annotations
+
+from lenet_course.lessons import editions
+
+
+def _nb(*cells):
+    return {"cells": [dict(c) for c in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _md(text, meta=None):
+    return {"cell_type": "markdown", "source": text, "metadata": meta or {}}
+
+
+def _code(text, outputs=()):
+    return {"cell_type": "code", "source": text, "metadata": {}, "outputs": list(outputs), "execution_count": 1}
+
+
+ENGLISH = _nb(
+    _md("# 02 · Convolution\n\nThe two operations LeNet is built from."),
+    _code('from lenet_course.exercises import use_language\nuse_language("en")'),
+    _md("$$y = Wx + b$$"),
+    _code("print(1 + 1)"),
+)
+
+
+def _translated():
+    zh = editions.start(ENGLISH)
+    zh["cells"][0]["source"] = "# 02 · 卷积\n\nLeNet 由这两种运算构成。"
+    return zh
+
+
+def test_a_faithful_translation_is_in_step():
+    zh = _translated()
+    assert editions.drift(ENGLISH, zh) == []
+    assert zh["cells"][1]["source"].endswith('use_language("zh")')
+    assert zh["cells"][2]["source"] == "$$y = Wx + b$$"  # a formula needs no translation
+
+
+def test_drift_names_untranslated_changed_and_mismatched_cells():
+    assert editions.drift(ENGLISH, editions.start(ENGLISH)) == ["markdown cell 0 is not translated yet"]
+    changed = _nb(*ENGLISH["cells"])
+    changed["cells"][0] = _md("# 02 · Convolution and pooling\n\nThe two operations LeNet is built from.")
+    assert editions.drift(changed, _translated()) == ["markdown cell 0 translates another version of the English text"]
+    code_changed = _nb(*ENGLISH["cells"])
+    code_changed["cells"][3] = _code("print(2 + 2)")
+    assert editions.drift(code_changed, _translated()) == ["code cell 3 differs from the English one"]
+    fewer = _nb(*ENGLISH["cells"][:3])
+    assert "differ in kind or number" in editions.drift(fewer, _translated())[0]
+    english_line = _translated()
+    english_line["cells"][1]["source"] = ENGLISH["cells"][1]["source"]
+    problems = editions.drift(ENGLISH, english_line)
+    assert "code cell 1 differs from the English one" in problems and any("choose Chinese" in p for p in problems)
+
+
+def test_sync_carries_code_over_and_keeps_the_chinese_prose():
+    code_changed = _nb(*ENGLISH["cells"])
+    code_changed["cells"][3] = _code("print(2 + 2)", outputs=[{"output_type": "stream", "text": "4"}])
+    synced = editions.sync_code(code_changed, _translated())
+    assert synced["cells"][3]["source"] == "print(2 + 2)" and synced["cells"][3]["outputs"] == []
+    assert synced["cells"][0]["source"].startswith("# 02 · 卷积") and editions.drift(code_changed, synced) == []
+    try:
+        editions.sync_code(_nb(*ENGLISH["cells"][:3]), _translated())
+    except ValueError as err:
+        assert "one to one" in str(err)
+    else:
+        raise AssertionError("a sync across different cell structures must be refused")

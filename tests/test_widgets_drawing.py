@@ -1,0 +1,148 @@
+"""The drawing and feature-map panels driven from Python as a learner would: pick images and layers, draw."""
+
+from __future__ import annotations
+
+import base64
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+from lenet_course import features, widgets  # noqa: E402
+from lenet_course.checkpoints import load_model, save_weights  # noqa: E402
+from lenet_course.data import TensorBatches  # noqa: E402
+from lenet_course.models import build_model  # noqa: E402
+from lenet_course.preprocess import center_of_mass  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _model(arch: str):
+    torch.manual_seed(0)
+    return build_model(arch)
+
+
+@pytest.fixture(scope="module")
+def tut2_model(tmp_path_factory):
+    """A TutLeNet read back from a tut2-model.pt file, as the course ships it."""
+    path = save_weights(_model("tut"), tmp_path_factory.mktemp("weights") / "tut2-model.pt")
+    return load_model(path, device="cpu")
+
+
+@pytest.fixture(params=["caffe", "tut", "lenet5", "tut2-model.pt"])
+def any_model(request, tut2_model):
+    return tut2_model if request.param == "tut2-model.pt" else _model(request.param)
+
+
+def _data(model, small_train, small_test, test_count: int = 100):
+    """Small batches of the session's MNIST subsets: the CPU is shared, the tests must stay quick."""
+    scale = model.input_scale
+    train = TensorBatches(data=small_train, scale=scale, batch_size=16, seed=1, device="cpu")
+    test = TensorBatches(
+        data=(small_test[0][:test_count], small_test[1][:test_count]),
+        scale=scale,
+        batch_size=100,
+        shuffle=False,
+        device="cpu",
+    )
+    return train, test
+
+
+def _line(panel):
+    return panel.ax.get_lines()[0].get_ydata()
+
+
+def _static_png(panel) -> bytes:
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "live panel" in bundle["text/plain"] and "VBox" not in bundle["text/plain"]
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(PNG) and png == panel.view.png
+    return png
+
+
+def test_feature_map_explorer_follows_image_and_layer(any_model, small_test):
+    images, labels = small_test[0][:20], small_test[1][:20]
+    panel = widgets.FeatureMapExplorer(any_model, images, labels)
+    first_layer = features.layer_roles(any_model).visual[0]
+    assert panel.layer.value == first_layer
+    assert list(panel.layer.options) == list(features.layers_in_forward_order(any_model))
+    assert panel.index.step == 1
+    panel.next_button.click()
+    panel.next_button.click()
+    assert panel.index.value == 2
+    panel.index.value = 7
+    x = features.model_input(any_model, images[7])
+    np.testing.assert_allclose(panel.maps, features.feature_maps(any_model, x, [first_layer])[first_layer][0].numpy())
+    np.testing.assert_allclose(panel.probabilities, features.probabilities(any_model, x)[0], rtol=1e-5, atol=1e-7)
+    image_ax = panel.view.figure.axes[0]
+    np.testing.assert_array_equal(image_ax.images[0].get_array(), images[7].numpy())
+    assert f"label {int(labels[7])}" in image_ax.get_title()
+    panel.previous_button.click()
+    assert panel.index.value == 6
+    _static_png(panel)
+
+
+def test_flat_layers_are_labelled_bar_charts(small_test):
+    panel = widgets.FeatureMapExplorer(_model("tut"), small_test[0][:5], small_test[1][:5])
+    panel.layer.value = "fc_3"
+    layer_ax = panel.view.figure.axes[-1]
+    bars = layer_ax.patches
+    assert len(bars) == 10 and [int(t) for t in layer_ax.get_xticks()] == list(range(10))
+    np.testing.assert_allclose([b.get_height() for b in bars], panel.maps.ravel(), rtol=1e-6)
+    assert "10 outputs" in layer_ax.get_title(loc="left") and "digit" in layer_ax.get_xlabel()
+    assert "maps 1x1" not in layer_ax.get_title(loc="left")
+    panel.layer.value = "fc_1"
+    assert len(panel.view.figure.axes[-1].patches) == 120 and "unit" in panel.view.figure.axes[-1].get_xlabel()
+
+
+def test_blank_canvas_and_a_lone_dot_predict_nothing():
+    panel = widgets.DrawDigit(_model("tut"))
+    assert panel.probabilities is None and "draw a digit" in panel.prediction.value
+    assert "prediction" not in panel.prediction.value
+    assert "no prediction" in panel.view.figure.axes[1].texts[0].get_text()
+    _static_png(panel)
+    panel.draw([(140, 140)])  # one click
+    assert panel.probabilities is None and "too little ink to be a digit" in panel.prediction.value
+    assert len(panel.view.figure.axes[1].patches) == 0  # no bars of a made-up prediction
+
+
+def test_a_drawn_one_is_preprocessed_and_classified(any_model):
+    panel = widgets.DrawDigit(any_model)
+    calls = []
+    handle = any_model.register_forward_pre_hook(lambda _m, _i: calls.append(1))
+    try:
+        panel.draw([(140, 40), (140, 240)])  # a "1"
+    finally:
+        handle.remove()
+    assert len(calls) == 1  # one forward pass gives prediction and maps
+    assert panel.digit.dtype == np.uint8 and panel.digit.max() > 200  # a thin 1 is anti-aliased
+    rows, cols = np.nonzero(panel.digit)
+    assert rows.max() - rows.min() + 1 == 20
+    cy, cx = center_of_mass(panel.digit.astype(float))
+    assert abs(cy - 14) <= 0.5 and abs(cx - 14) <= 0.5
+    x = features.model_input(any_model, panel.digit)
+    np.testing.assert_allclose(panel.probabilities, features.probabilities(any_model, x)[0], rtol=1e-5, atol=1e-7)
+    best = int(panel.probabilities.argmax())
+    assert f"prediction: <b>{best}</b> ({panel.probabilities[best]:.1%} sure)" in panel.prediction.value
+    np.testing.assert_array_equal(panel.view.figure.axes[0].images[0].get_array(), panel.digit)
+    panel.layer.value = features.layer_roles(any_model).visual[1]
+    layer = panel.layer.value
+    assert panel.maps.shape == tuple(features.feature_maps(any_model, x, [layer])[layer].shape[1:])
+    panel.clear_button.click()
+    assert panel.ink.sum() == 0 and panel.digit.sum() == 0 and panel.probabilities is None
+    assert "draw a digit" in panel.prediction.value
+
+
+def test_mouse_handlers_draw_only_while_pressed():
+    panel = widgets.DrawDigit(_model("tut"), size=100, brush=8)
+    panel.on_mouse_move(50, 50)  # hovering does not draw
+    assert panel.ink.sum() == 0
+    panel.on_mouse_down(20, 20)
+    panel.on_mouse_move(80, 20)
+    panel.on_mouse_up(80, 20)
+    assert panel.ink[20, 20:81].min() == 1.0 and panel.ink[60:, :].sum() == 0
+    assert panel.digit.any() and panel.probabilities is not None
