@@ -5,8 +5,11 @@ For every ``notebooks/*.ipynb`` (lessons added later are picked up by the glob) 
 - its code cells were not executed top to bottom in one run: execution counts must be exactly
   1, 2, ..., n (an unexecuted cell, a re-run cell or a restarted kernel breaks the sequence);
 - a stored output is an error;
-- a solution cell (tagged ``solution``) stores an output: a learner would see the answer before
-  trying (it ran with the others, so it keeps its place in the 1, 2, ..., n sequence);
+- a worked solution is stored in the lesson (solutions live in ``notebooks/solutions/``), or a
+  check cell's stored output says "right": a learner would see the answer before trying;
+- the self-checks are in the reading path: a visible code cell with a top-level ``assert`` (they
+  belong in collapsed cells tagged ``hidden-check``), or prose that talks about CI, nbval, tests
+  that replay the lesson, or budgets;
 - an output shows an absolute path of this machine: the folder holding the checkout, the home
   folder or the temp folder (outputs must name ``$LENET_COURSE_DATA`` or relative paths instead).
 nbval compares outputs but checks none of this, so this test is what keeps the stored run honest.
@@ -14,6 +17,7 @@ nbval compares outputs but checks none of this, so this test is what keeps the s
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import tempfile
@@ -22,7 +26,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb")) + sorted((REPO / "notebooks").glob("zh/*.ipynb"))
 
 
 def machine_paths() -> list[str]:
@@ -57,16 +61,52 @@ def _join(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+#: Words a learner-facing sentence must not use: the harness is not part of the lesson.
+HARNESS_WORDS = re.compile(r"\bCI\b|\bnbval\b|replays? this lesson|LENET_COURSE_BUDGET|\bci budget\b", re.I)
+
+
+def _top_level_asserts(source: str) -> int:
+    """How many module-level ``assert`` statements a cell has (IPython magics ignored)."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return 0
+    return sum(isinstance(node, ast.Assert) for node in tree.body)
+
+
+def reading_path_problems(nb: dict) -> list[str]:
+    """Answers shown, or the harness in the learner's way (see the module docstring)."""
+    problems = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        source, meta = _join(cell.get("source", "")), cell.get("metadata", {})
+        tags = meta.get("tags", [])
+        if cell.get("cell_type") == "markdown":
+            m = HARNESS_WORDS.search(source)
+            if m:
+                problems.append(f"cell {i}: prose talks about the test harness ({m.group(0)!r})")
+            continue
+        if cell.get("cell_type") != "code":
+            continue
+        if "solution" in tags or source.lstrip().startswith("# Solution"):
+            problems.append(f"cell {i}: a worked solution is stored in the lesson; it belongs in notebooks/solutions/")
+        if "hidden-check" in tags:
+            if not meta.get("jupyter", {}).get("source_hidden"):
+                problems.append(f"cell {i}: a hidden-check cell is not collapsed (jupyter.source_hidden)")
+        elif _top_level_asserts(source):
+            problems.append(f"cell {i}: asserts in the reading path; move them to a collapsed hidden-check cell")
+        if "check(" in source and re.search(r"\bright\s*:|is correct", json.dumps(cell.get("outputs", []))):
+            problems.append(f"cell {i}: a check cell's stored output reveals a right answer")
+    return problems
+
+
 def notebook_problems(nb: dict, forbidden_paths: list[str]) -> list[str]:
     """What is wrong with a notebook's stored run (empty when nothing is)."""
     problems: list[str] = []
     all_code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
     if not all_code:
         return ["no code cells"]
-    for cell in all_code:
-        if "solution" in cell.get("metadata", {}).get("tags", []) and cell.get("outputs"):
-            first = _join(cell.get("source", "")).strip().splitlines()[:1]
-            problems.append(f"a solution cell stores its output (the answer): {first[0][:60] if first else ''!r}")
+    problems += reading_path_problems(nb)
     code_cells = all_code
     if not any(c.get("outputs") for c in code_cells):
         problems.append("no stored outputs: run the notebook top to bottom and save it")
@@ -196,18 +236,23 @@ def test_machine_paths_cover_repo_parent_home_and_temp():
     assert str(Path(tempfile.gettempdir())) in paths
 
 
-def _solution(source="answer = 1", count=None, outputs=()):
-    cell = _cell(source, count, outputs)
-    cell["metadata"] = {"tags": ["solution", "nbval-skip"]}
-    return cell
-
-
-def test_checker_accepts_solution_cells_that_ran_without_stored_output():
-    nb = {"cells": [_cell("a", 1, [_stream("1")]), _solution("answer = 1", 2), _cell("b", 3)]}
-    assert notebook_problems(nb, ["/work"]) == []
-
-
-def test_checker_rejects_a_solution_cell_that_shows_its_answer():
-    shown = {"cells": [_cell("a", 1, [_stream("1")]), _solution("answer = 3", 2, [_stream("right: 3 is correct")])]}
-    problems = notebook_problems(shown, ["/work"])
-    assert any("solution cell stores its output" in p for p in problems), problems
+def test_checker_rejects_answers_and_harness_in_the_reading_path():
+    solution = _cell("answer = 3\ncheck('02.x', answer)", 2, [_stream("[02.x] right: 3 is correct")])
+    solution["metadata"] = {"tags": ["solution"]}
+    nb = {"cells": [_cell("a", 1, [_stream("1")]), solution]}
+    problems = notebook_problems(nb, ["/work"])
+    assert any("worked solution is stored" in p for p in problems)
+    assert any("reveals a right answer" in p for p in problems)
+    visible = {"cells": [_cell("x = 1\nassert x == 1", 1, [])], "metadata": {}}
+    assert any("asserts in the reading path" in p for p in reading_path_problems(visible))
+    hidden = _cell("assert x == 1", 1)
+    hidden["metadata"] = {"tags": ["hidden-check"], "jupyter": {"source_hidden": True}}
+    assert reading_path_problems({"cells": [hidden]}) == []
+    hidden["metadata"] = {"tags": ["hidden-check"]}
+    assert any("not collapsed" in p for p in reading_path_problems({"cells": [hidden]}))
+    in_function = _cell("def f(x):\n    assert x\n    return x", 1)
+    assert reading_path_problems({"cells": [in_function]}) == []  # the learner's own code may assert
+    for prose in ("This runs in CI.", "nbval compares outputs", "the test that replays this lesson"):
+        assert reading_path_problems({"cells": [{"cell_type": "markdown", "source": prose}]}), prose
+    fine = {"cell_type": "markdown", "source": "Circles (CIs) and a city: no harness here."}
+    assert reading_path_problems({"cells": [fine]}) == []

@@ -15,6 +15,7 @@ from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson
 
 # isort: split
 from . import appendix_scaling  # noqa: F401  (the appendix registers after the lessons)
+from . import zh  # noqa: F401  (the Chinese texts, for use_language("zh"))
 from .core import (
     Exercise,
     Feedback,
