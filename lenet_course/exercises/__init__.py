@@ -14,9 +14,12 @@ lesson), and this package imports them all, in lesson order, so that :func:`chec
 from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07  # noqa: F401
 
 # isort: split
-from . import appendix_scaling  # noqa: F401  (the appendix registers after the lessons)
-from . import zh  # noqa: F401  (the Chinese texts, for use_language("zh"))
+from . import (
+    appendix_scaling,  # noqa: F401  (the appendix registers after the lessons)
+    zh,  # noqa: F401  (the Chinese texts, for use_language("zh"))
+)
 from .core import (
+    AnswerError,
     Exercise,
     Feedback,
     Hint,
@@ -34,6 +37,7 @@ from .core import (
 )
 
 __all__ = [
+    "AnswerError",
     "Exercise",
     "Feedback",
     "Hint",

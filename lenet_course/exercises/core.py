@@ -20,9 +20,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
+
+#: The exercises package: an error raised from a file in here is a checker's message for the learner.
+_PACKAGE = Path(__file__).resolve().parent
 
 #: Returned by a checker: (correct?, message).
 Verdict = tuple[bool, str]
@@ -67,6 +71,14 @@ def say(text: str, /, **values: Any) -> str:
     """
     template = CATALOGUES.get(_SETTING.language, {}).get(text, text)
     return template.format(**values) if values else template
+
+
+class AnswerError(TypeError):
+    """An answer of the wrong kind (a string where a number is asked...); its message is for the learner.
+
+    Checkers raise it (through :func:`as_number`, :func:`word` or directly, with a :func:`say` text);
+    :func:`check` shows its message. Any other exception is the learner's code failing.
+    """
 
 
 @dataclass(frozen=True)
@@ -183,20 +195,33 @@ def hint(exercise_id: str, level: int = 1) -> Hint:
     return Hint(exercise_id, level, len(ex.hints), ex.hints[level - 1])
 
 
+def _raised_by_a_checker(err: BaseException) -> bool:
+    """True when the innermost frame of ``err`` is in this package: a checker refusing an answer."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE)
+
+
 def check(exercise_id: str, answer: Any) -> Feedback:
     """Check ``answer``; ``None`` (the placeholder in the notebooks) means "not answered yet".
 
-    A wrong answer gets the checker's specific message and the first hint. A checker that raises
-    (an answer of an unexpected kind, or learner code that fails) is reported as "not yet" with the
-    error's type and message only, so a learner never sees a traceback from the checking code.
+    A wrong answer gets the checker's specific message and the first hint. An answer of the wrong
+    kind (:class:`AnswerError`, or any error a checker in this package raises) gets that error's
+    message; learner code that fails is reported as "not yet" with the error's type only: never a
+    traceback or torch's internal error text.
     """
     ex = get_exercise(exercise_id)
     if answer is None or answer is Ellipsis:
         return Feedback(exercise_id, False, say("replace None with your answer.") + " " + hint(exercise_id).body())
     try:
         ok, message = ex.checker(answer)
-    except Exception as err:  # a wrong kind of answer, e.g. a string where a function was asked
-        ok, message = False, say("could not check this answer ({kind}: {error}).", kind=type(err).__name__, error=err)
+    except Exception as err:
+        if isinstance(err, AnswerError) or _raised_by_a_checker(err):  # a wrong kind of answer
+            ok, message = False, str(err)
+        else:  # the learner's code failed: name the error, not torch's internal text
+            text = "running your answer raised {kind}; run it in a cell of its own to see where and why."
+            ok, message = False, say(text, kind=type(err).__name__)
     if not ok:
         message = f"{message} {hint(exercise_id).body()}"
     return Feedback(exercise_id, bool(ok), message)
@@ -206,13 +231,13 @@ def check(exercise_id: str, answer: Any) -> Feedback:
 
 
 def as_number(answer: Any) -> float:
-    """A float from an int, float or one-element tensor; a ``TypeError`` for anything else (bools too)."""
+    """A float from an int, float or one-element tensor; an :class:`AnswerError` for anything else (bools too)."""
     if isinstance(answer, torch.Tensor):
         if answer.numel() != 1:
-            raise TypeError(say("expected one number, got a tensor of shape {shape}", shape=tuple(answer.shape)))
+            raise AnswerError(say("expected one number, got a tensor of shape {shape}.", shape=tuple(answer.shape)))
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, (int, float)) and not hasattr(answer, "__float__"):
-        raise TypeError(say("expected a number, got {kind} {value!r}", kind=type(answer).__name__, value=answer))
+        raise AnswerError(say("expected a number, got {kind} {value!r}.", kind=type(answer).__name__, value=answer))
     return float(answer)
 
 
@@ -244,7 +269,7 @@ def rate(answer: Any, expected: float, mistakes: Mapping[float, str], rel: float
 def word(answer: Any, expected: set[str], mistakes: Mapping[str, str]) -> Verdict:
     """Right when ``answer`` is one of ``expected``, ignoring case, spaces and a leading ``$``."""
     if not isinstance(answer, str):
-        raise TypeError(say("expected a word (a string), got {kind}", kind=type(answer).__name__))
+        raise AnswerError(say("expected a word (a string), got {kind}.", kind=type(answer).__name__))
     value = answer.strip().strip("$").strip().lower()
     if value in {e.lower() for e in expected}:
         return True, say("{answer!r} is correct.", answer=answer.strip())
