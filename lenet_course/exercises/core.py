@@ -220,8 +220,11 @@ def check(exercise_id: str, answer: Any) -> Feedback:
         if isinstance(err, AnswerError) or _raised_by_a_checker(err):  # a wrong kind of answer
             ok, message = False, str(err)
         else:  # the learner's code failed: name the error, not torch's internal text
-            text = "running your answer raised {kind}; run it in a cell of its own to see where and why."
-            ok, message = False, say(text, kind=type(err).__name__)
+            kind = type(err).__name__
+            ok, message = (
+                False,
+                say("running your answer raised {kind}; run it in a cell of its own to see where and why.", kind=kind),
+            )
     if not ok:
         message = f"{message} {hint(exercise_id).body()}"
     return Feedback(exercise_id, bool(ok), message)
