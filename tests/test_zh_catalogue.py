@@ -19,6 +19,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @pytest.mark.parametrize("module", MODULES)
 def test_every_learner_text_has_a_chinese_translation_with_the_same_fields(module):
+    assert catalogue.untraceable_says(module) == [], "say() needs the English text itself as its first argument"
     table = catalogue.translations(module)
     assert catalogue.missing(module) == [], f"translate these in lenet_course/exercises/zh/{module}.py"
     for english in catalogue.learner_texts(module):

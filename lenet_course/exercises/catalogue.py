@@ -64,6 +64,22 @@ def learner_texts(module: str) -> list[str]:
     return list(dict.fromkeys(t for t in found if re.search(r"[A-Za-z]", t)))
 
 
+def untraceable_says(module: str) -> list[int]:
+    """Lines where ``say`` gets something other than a literal text: its translation cannot be found.
+
+    ``say(mistakes[value])`` inside the shared checkers is fine (those texts are literals at the
+    call site); the core is exempt for that reason.
+    """
+    if module == "core":
+        return []
+    tree = ast.parse((HERE / f"{module}.py").read_text(encoding="utf-8"))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _name(node.func) == "say" and node.args and not _strings(node.args[0])
+    ]
+
+
 def translations(module: str, language: str = "zh") -> dict[str, str]:
     """The module's translation table (empty when it has none yet)."""
     try:
