@@ -45,7 +45,7 @@ def test_timeline_places_events_at_their_years():
     fig, ax = plt.subplots()
     assert lp.plot_timeline(EVENTS, ax=ax) is ax
     xs = sorted(t.get_position()[0] for t in ax.texts)
-    assert xs == [1986, 1989, 1998, 2012, 2014]
+    assert xs == sorted(e.year for e in EVENTS) and len(xs) == len(EVENTS)
     assert any("LeNet-5" in t.get_text() for t in ax.texts)
     _png(fig)
     with pytest.raises(ValueError, match="no events"):
@@ -76,6 +76,21 @@ def test_plot_images_grid_titles_and_signed_colours():
         lp.plot_images([torch.zeros(2, 3, 3)])
     with pytest.raises(ValueError, match="titles"):
         lp.plot_images([torch.zeros(3, 3)], ["a", "b"])
+
+
+def test_shared_colour_scale_spans_every_image_and_values_are_written_legibly():
+    weak, strong = torch.full((4, 4), 0.25), torch.eye(4) * 4.0
+    axes = lp.plot_images([weak, strong], ["weak", "strong"], shared=True, colorbar=True)
+    assert axes[0].images[0].get_clim() == axes[1].images[0].get_clim() == (0.0, 4.0)
+    assert len(axes[0].figure.axes) == 3  # two panels and one colour bar for both
+    own = lp.plot_images([weak, strong])
+    assert own[0].images[0].get_clim() != own[1].images[0].get_clim()  # each its own scale by default
+    kernel = torch.tensor([[-2.0, 0.0], [0.5, 2.0]])
+    (ax,) = lp.plot_images([kernel], signed=True, values=True)
+    texts = {t.get_text(): t.get_color() for t in ax.texts}
+    assert texts == {"-2": "white", "0": "black", "0.5": "black", "2": "white"}  # white on dark ends
+    assert not lp.plot_images([torch.zeros(8, 8)], values=True)[0].texts  # too many cells to write
+    _png(ax.figure)
 
 
 def test_kernel_and_image_writes_the_weights():
@@ -146,9 +161,15 @@ def test_losses_and_connection_table():
     ax = lp.plot_losses([1.0, 0.5, 0.1])
     assert list(ax.lines[0].get_ydata()) == [1.0, 0.5, 0.1]
     _png(ax.figure)
-    ax = lp.plot_connection_table(C3_TABLE, 6)
+    ax = lp.plot_connection_table(C3_TABLE, 6, groups=lp.C3_GROUPS)
     grid = ax.images[0].get_array()
     assert grid.shape == (6, 16) and grid.sum() == 60
+    assert [int(grid[:, c].sum()) for c in range(16)] == [len(t) for t in C3_TABLE]
+    labels = [t.get_text() for t in ax.texts if t.get_text()]  # the brackets are empty annotations
+    assert len(labels) == 4 and labels[-1] == "all\n6"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["connected: a 5x5 kernel", "not connected"]
     _png(ax.figure)
     with pytest.raises(ValueError, match="inputs"):
         lp.plot_connection_table([(0, 7)], 6)
+    with pytest.raises(ValueError, match="columns"):
+        lp.plot_connection_table([(0,)], 6, groups=[("too far", 0, 3)])

@@ -105,6 +105,17 @@ def _function_source(fn: Any) -> tuple[str, str]:
     return textwrap.dedent(inspect.getsource(fn)), fn.__name__
 
 
+def _error_kind(stderr: str) -> str:
+    """The exception's class from a failed process's last line ("IndexError: pop..." -> "IndexError").
+
+    Only the kind is shown: torch's internal message would mean little to the learner, and running
+    their function in a cell of its own shows the whole error.
+    """
+    last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+    kind = last.split(":", 1)[0].strip()
+    return kind.rsplit(".", 1)[-1] if kind.replace(".", "").replace("_", "").isalnum() else ""
+
+
 def run_on_two_ranks(fn: Any, timeout_s: float = 60.0) -> tuple[list[list[list[float]]] | None, str]:
     """Run ``fn(model)`` in two gloo processes whose model holds gradients 1 and 3 respectively.
 
@@ -140,7 +151,7 @@ def run_on_two_ranks(fn: Any, timeout_s: float = 60.0) -> tuple[list[list[list[f
                     seconds=timeout_s,
                 )
             if proc.returncode:
-                errors.append(err.strip().splitlines()[-1] if err.strip() else f"exit code {proc.returncode}")
+                errors.append(_error_kind(err) or f"exit code {proc.returncode}")
         if errors:
             return None, errors[0]
         return [json.loads(Path(f"{out}.{rank}.json").read_text()) for rank in range(2)], ""
@@ -159,7 +170,10 @@ def run_on_two_ranks(fn: Any, timeout_s: float = 60.0) -> tuple[list[list[list[f
 def _average_gradients(answer: Any) -> Verdict:
     grads, error = run_on_two_ranks(answer)
     if grads is None:
-        return False, say("it stopped with an error: {error}.", error=error)
+        return False, say(
+            "it stopped with {error} in one of the processes; run it in a cell of its own to see where and why.",
+            error=error,
+        )
     mean = sum(_RANK_GRADIENTS) / len(_RANK_GRADIENTS)
     values = [{round(v, 6) for tensor in rank for v in tensor} for rank in grads]
     if all(v == {mean} for v in values):

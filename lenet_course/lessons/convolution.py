@@ -1,8 +1,11 @@
 """Convolution and pooling by hand, and the arithmetic around them.
 
-- :func:`conv2d_naive` and :func:`pool2d_naive`: explicit loops over output positions, checked in
-  the lessons against ``F.conv2d`` / ``F.max_pool2d`` / ``F.avg_pool2d``. Like those (and like
-  Caffe), "convolution" here is cross-correlation: the kernel is not flipped.
+- :func:`conv2d_naive` and :func:`pool2d_naive`: explicit loops over output positions, the reference
+  for the loops lesson 02 writes in the notebook, checked against ``F.conv2d`` / ``F.max_pool2d`` /
+  ``F.avg_pool2d``. Like those (and like Caffe), "convolution" here is cross-correlation: the
+  kernel is not flipped.
+- :func:`conv2d_reference` and :func:`pool2d_reference`: the same loops plus batching, with
+  ``F.conv2d``'s and ``F.max_pool2d``'s shapes (``[N, C, H, W]`` in, many output maps out).
 - :data:`EDGE_FILTERS`: named 3x3 kernels a learner can apply to a digit.
 - :func:`conv_output_size` / :func:`pool_output_size`: the shape arithmetic of every LeNet layer.
 - :func:`weight_sharing_counts`: the 1989 argument, parameters of a dense, a locally connected and
@@ -26,7 +29,9 @@ def _as_chw(t: Tensor, what: str) -> Tensor:
     raise ValueError(f"{what} must be [H, W] or [C, H, W], got shape {tuple(t.shape)}")
 
 
-def conv2d_naive(image: Tensor, kernel: Tensor, *, bias: float = 0.0, stride: int = 1, padding: int = 0) -> Tensor:
+def conv2d_naive(
+    image: Tensor, kernel: Tensor, *, bias: float | Tensor = 0.0, stride: int = 1, padding: int = 0
+) -> Tensor:
     """One output map: ``out[i, j] = sum_{c, u, v} image[c, i*s + u, j*s + v] * kernel[c, u, v] + bias``.
 
     ``image`` is ``[H, W]`` or ``[C, H, W]``; ``kernel`` the same rank with matching ``C``. Written
@@ -51,21 +56,67 @@ def conv2d_naive(image: Tensor, kernel: Tensor, *, bias: float = 0.0, stride: in
     return out
 
 
-def pool2d_naive(image: Tensor, size: int = 2, stride: int | None = None, mode: str = "max") -> Tensor:
-    """Max or average of each ``size x size`` window of an ``[H, W]`` map (stride defaults to size)."""
+def pool2d_naive(
+    image: Tensor, size: int = 2, stride: int | None = None, mode: str = "max", *, ceil_mode: bool = False
+) -> Tensor:
+    """Max or average of each ``size x size`` window of an ``[H, W]`` map (stride defaults to size).
+
+    ``ceil_mode=True`` rounds the output size up, as Caffe's pooling does: the last window then
+    hangs over the edge and is cut to the part inside the map (an average divides by the pixels it
+    holds, as ``F.avg_pool2d(..., ceil_mode=True)`` and Caffe do without padding).
+    """
     if mode not in ("max", "avg"):
         raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
     if image.dim() != 2:
         raise ValueError(f"image must be [H, W], got shape {tuple(image.shape)}")
     stride = stride or size
-    out_h = pool_output_size(image.shape[0], size, stride)
-    out_w = pool_output_size(image.shape[1], size, stride)
+    out_h = pool_output_size(image.shape[0], size, stride, ceil_mode=ceil_mode)
+    out_w = pool_output_size(image.shape[1], size, stride, ceil_mode=ceil_mode)
     out = torch.empty(out_h, out_w, dtype=image.dtype)
     for i in range(out_h):
         for j in range(out_w):
             window = image[i * stride : i * stride + size, j * stride : j * stride + size]
             out[i, j] = window.max() if mode == "max" else window.mean()
     return out
+
+
+def conv2d_reference(
+    images: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: int = 1, padding: int = 0
+) -> Tensor:
+    """``F.conv2d(images, weight, bias, stride, padding)`` computed with :func:`conv2d_naive`'s loops.
+
+    ``images`` is ``[N, C, H, W]``, ``weight`` ``[O, C, kh, kw]`` (one kernel per output map),
+    ``bias`` ``[O]`` or None; the result is ``[N, O, H', W']``. Slow on purpose: it is the lesson's
+    two loops, run once per image and per output map, so every number can be traced by hand.
+    """
+    if images.dim() != 4 or weight.dim() != 4:
+        raise ValueError(
+            f"images must be [N, C, H, W] and weight [O, C, kh, kw], got shapes "
+            f"{tuple(images.shape)} and {tuple(weight.shape)}; add the missing dimensions with [None]"
+        )
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"bias must hold one value per output map ({weight.shape[0]}), got {tuple(bias.shape)}")
+    maps = [
+        torch.stack(
+            [
+                conv2d_naive(image, kernel, bias=0.0 if bias is None else bias[o], stride=stride, padding=padding)
+                for o, kernel in enumerate(weight)
+            ]
+        )
+        for image in images
+    ]
+    return torch.stack(maps)
+
+
+def pool2d_reference(
+    images: Tensor, size: int = 2, stride: int | None = None, mode: str = "max", *, ceil_mode: bool = False
+) -> Tensor:
+    """``F.max_pool2d`` / ``F.avg_pool2d`` of an ``[N, C, H, W]`` batch with :func:`pool2d_naive`'s loops."""
+    if images.dim() != 4:
+        raise ValueError(f"images must be [N, C, H, W], got shape {tuple(images.shape)}")
+    return torch.stack(
+        [torch.stack([pool2d_naive(m, size, stride, mode, ceil_mode=ceil_mode) for m in image]) for image in images]
+    )
 
 
 #: Hand-made 3x3 filters. Sobel kernels respond to intensity changes along one direction: a

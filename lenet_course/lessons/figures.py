@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.patches import Patch
 
 from ..viz.axes import new_axes
 from ..viz.plotdata import to_numpy
@@ -119,12 +120,20 @@ def plot_images(
     axes=None,
     cmap: str = "gray",
     signed: bool = False,
+    shared: bool = False,
+    values: bool = False,
+    colorbar: bool = False,
     size: float = 1.6,
 ) -> np.ndarray:
     """A row/grid of 2-D arrays (digits, kernels, feature maps) with optional titles.
 
-    ``signed=True`` centres a diverging colour map on 0 per image, so negative kernel weights and
-    responses show in blue and positive in red. Returns the array of axes used.
+    ``signed=True`` uses a diverging colour map centred on 0, so negative kernel weights and
+    responses show in blue and positive in red. Each image gets its own colour scale unless
+    ``shared=True``: then one scale spans all of them, so that the same colour means the same value
+    in every panel (needed to compare, e.g., max and average pooling). ``values=True`` writes each
+    entry into its cell (for small arrays such as kernels), in black or white, whichever reads on
+    that cell's colour. ``colorbar=True`` adds one colour bar for the shared scale (or one per image).
+    Returns the array of axes used.
     """
     arrays = [to_numpy(im).squeeze() for im in images]
     if not arrays:
@@ -138,42 +147,78 @@ def plot_images(
     nrows = math.ceil(len(arrays) / ncols)
     if axes is None:
         _, axes = plt.subplots(
-            nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * (titles is not None)), squeeze=False
+            nrows,
+            ncols,
+            figsize=(size * ncols + 0.6 * colorbar, size * nrows + 0.3 * (titles is not None)),
+            squeeze=False,
+            layout="constrained",
         )
     axes = np.asarray(axes).reshape(-1)
     if len(axes) < len(arrays):
         raise ValueError(f"{len(axes)} axes for {len(arrays)} images")
+    limits = [_colour_limits([a], signed) for a in arrays]
+    if shared:
+        limits = [_colour_limits(arrays, signed)] * len(arrays)
+    drawn = []
     for i, ax in enumerate(axes):
         ax.set_xticks([])
         ax.set_yticks([])
         if i >= len(arrays):
             ax.axis("off")
             continue
-        a = arrays[i]
-        if signed:
-            m = float(np.abs(a).max()) or 1.0
-            ax.imshow(a, cmap="RdBu_r", vmin=-m, vmax=m)
-        else:
-            ax.imshow(a, cmap=cmap)
+        a, (lo, hi) = arrays[i], limits[i]
+        drawn.append(ax.imshow(a, cmap="RdBu_r" if signed else cmap, vmin=lo, vmax=hi))
+        if values:
+            write_values(ax, a, lo, hi, signed=signed)
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
+        if colorbar and not shared:
+            ax.figure.colorbar(drawn[-1], ax=ax, shrink=0.8)
+    if colorbar and shared:
+        axes[0].figure.colorbar(drawn[0], ax=list(axes[: len(arrays)]), shrink=0.8)
     return axes[: len(arrays)]
+
+
+def _colour_limits(arrays: Sequence[np.ndarray], signed: bool) -> tuple[float, float]:
+    """The (vmin, vmax) that spans ``arrays``: symmetric about 0 when ``signed``."""
+    lo = min(float(a.min()) for a in arrays)
+    hi = max(float(a.max()) for a in arrays)
+    if signed:
+        m = max(abs(lo), abs(hi)) or 1.0
+        return -m, m
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def write_values(ax: Axes, array, vmin: float, vmax: float, *, signed: bool = False, max_cells: int = 49) -> Axes:
+    """Write each entry of a small 2-D ``array`` into its cell of an ``imshow`` on ``ax``.
+
+    The text is white on the dark end(s) of the colour map and black elsewhere, so every number
+    reads; arrays of more than ``max_cells`` entries are left unwritten (the numbers would not fit).
+    """
+    a = to_numpy(array).squeeze()
+    if a.ndim != 2:
+        raise ValueError(f"write_values needs a 2-D array, got shape {a.shape}")
+    if a.size > max_cells:
+        return ax
+    span = (vmax - vmin) or 1.0
+    fontsize = 11 if max(a.shape) <= 3 else 9 if max(a.shape) <= 5 else 7
+    for (r, c), v in np.ndenumerate(a):
+        level = (v - vmin) / span  # 0 at the low end of the colour map, 1 at the high end
+        dark = abs(level - 0.5) > 0.3 if signed else level < 0.45
+        ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=fontsize, color="white" if dark else "black")
+    return ax
 
 
 def plot_kernel_and_image(image, kernel, output, *, axes=None, kernel_name: str = "kernel") -> np.ndarray:
     """Three panels: the input, the kernel with its weights written in, and the output map."""
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(9, 3.2))
+        _, axes = plt.subplots(1, 3, figsize=(9, 3.2), layout="constrained")
     axes = np.asarray(axes).reshape(-1)
     if len(axes) != 3:
         raise ValueError(f"need 3 axes, got {len(axes)}")
     plot_images([image], ["input"], axes=axes[:1])
     plot_images([output], ["output (red > 0, blue < 0)"], axes=axes[2:], signed=True)
-    k = to_numpy(kernel).squeeze()
-    plot_images([k], [kernel_name], axes=axes[1:2], signed=True)
-    if k.size <= 49:
-        for (r, c), v in np.ndenumerate(k):
-            axes[1].text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=9)
+    plot_images([kernel], [kernel_name], axes=axes[1:2], signed=True, values=True)
     return axes
 
 
@@ -312,8 +357,26 @@ def plot_losses(losses: Sequence[float], ax: Axes | None = None, title: str = "L
     return ax
 
 
-def plot_connection_table(table: Sequence[Sequence[int]], n_inputs: int, ax: Axes | None = None) -> Axes:
-    """Which input map (rows) each output map (columns) reads: LeNet-5's C3 table as a picture."""
+#: LeNet-5's C3 columns grouped as the paper's Table I groups them: (label, first map, last map).
+C3_GROUPS: tuple[tuple[str, int, int], ...] = (
+    ("3 contiguous\ninput maps", 0, 5),
+    ("4 contiguous\ninput maps", 6, 11),
+    ("4 non-\ncontiguous", 12, 14),
+    ("all\n6", 15, 15),
+)
+
+
+def plot_connection_table(
+    table: Sequence[Sequence[int]],
+    n_inputs: int,
+    ax: Axes | None = None,
+    groups: Sequence[tuple[str, int, int]] | None = None,
+) -> Axes:
+    """Which input map (rows) each output map (columns) reads: LeNet-5's C3 table as a picture.
+
+    A key says what the colours mean; ``groups`` (label, first column, last column) brackets
+    columns that follow one rule (:data:`C3_GROUPS` for the paper's table).
+    """
     if not table:
         raise ValueError("empty connection table")
     grid = np.zeros((n_inputs, len(table)))
@@ -322,11 +385,32 @@ def plot_connection_table(table: Sequence[Sequence[int]], n_inputs: int, ax: Axe
             if not 0 <= i < n_inputs:
                 raise ValueError(f"output map {out} reads input {i}, but there are {n_inputs} inputs")
             grid[i, out] = 1
-    ax = new_axes(ax, (7, 3))
+    ax = new_axes(ax, (9, 4.2))
     ax.imshow(grid, cmap="Blues", vmin=0, vmax=1.3)
     ax.set_xticks(range(len(table)))
     ax.set_yticks(range(n_inputs))
-    ax.set_xlabel("output map")
-    ax.set_ylabel("input map")
-    ax.set_title(f"{int(grid.sum())} of {grid.size} possible connections")
+    ax.set_xticks(np.arange(-0.5, len(table)), minor=True)
+    ax.set_yticks(np.arange(-0.5, n_inputs), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xlabel("output map (C3)")
+    ax.set_ylabel("input map (S2)")
+    for label, first, last in groups or ():
+        if not 0 <= first <= last < len(table):
+            raise ValueError(f"group {label!r} spans columns {first}-{last}, but there are {len(table)} columns")
+        ax.annotate(
+            "",
+            xy=(first - 0.4, -0.6),
+            xytext=(last + 0.4, -0.6),
+            arrowprops={"arrowstyle": "-", "color": "#1f4e79", "linewidth": 1.5},
+            annotation_clip=False,
+        )
+        ax.text((first + last) / 2, -0.7, label, ha="center", va="bottom", fontsize=8, color="#1f4e79")
+    key = [
+        Patch(facecolor=plt.get_cmap("Blues")(1 / 1.3), edgecolor="#999", label="connected: a 5x5 kernel"),
+        Patch(facecolor=plt.get_cmap("Blues")(0.0), edgecolor="#999", label="not connected"),
+    ]
+    ax.legend(handles=key, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=9, frameon=False)
+    ax.set_ylim(n_inputs - 0.5, -0.5 - (1.5 if groups else 0.0))
+    ax.set_title(f"{int(grid.sum())} of {grid.size} possible connections", pad=4)
     return ax
