@@ -16,7 +16,7 @@ from lenet_course.lessons.convolution import (
     pool_output_size,
     weight_sharing_counts,
 )
-from lenet_course.lessons.history import EVENTS, Event, timeline
+from lenet_course.lessons.history import EVENTS, FIRST_TRAINED_CONVNET, Event, event_titled, timeline
 from lenet_course.models import CaffeLeNet
 
 # --- history ---------------------------------------------------------------------------------------
@@ -24,12 +24,28 @@ from lenet_course.models import CaffeLeNet
 
 def test_events_are_the_milestones_in_year_order():
     years = [e.year for e in EVENTS]
-    assert years == sorted(years) == [1986, 1989, 1998, 2012, 2014]
+    assert years == sorted(years) == [1970, 1974, 1980, 1986, 1987, 1989, 1990, 1998, 1998, 2012, 2014]
     titles = " ".join(e.title for e in EVENTS)
-    for word in ("Back-propagation", "ZIP-code", "LeNet-5", "AlexNet", "Caffe"):
+    for word in ("Neocognitron", "Back-propagation", "ZIP-code", "LeNet-1", "LeNet-5", "AlexNet", "Caffe"):
         assert word in titles
-    assert "Rumelhart" in EVENTS[0].detail and "Hinton" in EVENTS[0].detail and "Williams" in EVENTS[0].detail
+    assert "Rumelhart" in EVENTS[3].detail and "Hinton" in EVENTS[3].detail and "Williams" in EVENTS[3].detail
     assert all(isinstance(e, tuple) and len(e) == 3 for e in EVENTS)
+
+
+def test_history_says_what_was_first_and_quotes_the_sources_figures():
+    by_title = {e.title: e for e in EVENTS}
+    assert "not trained by back-propagation" in by_title["Neocognitron"].detail
+    assert "first" not in by_title["Neocognitron"].detail
+    assert "first convolutional network trained by back-propagation on a real task" in " ".join(
+        by_title["ZIP-code network"].detail.split()
+    )
+    nature = by_title["Back-propagation"].detail
+    assert "symmetry" in nature and "family trees" in nature and "PDP chapter" in nature
+    assert "0.9897" in by_title["Caffe's LeNet"].detail and "99.1" not in by_title["Caffe's LeNet"].detail
+    assert "540,000" in by_title["LeNet-5 and MNIST"].detail
+    assert event_titled(FIRST_TRAINED_CONVNET).year == 1989
+    with pytest.raises(ValueError, match="no event titled"):
+        event_titled("Perceptron")
 
 
 def test_timeline_sorts_plain_tuples_and_rejects_bad_entries():

@@ -286,3 +286,67 @@ def test_single_panel_plots_draw_on_the_axes_they_are_given(inspected):
         given = next(ax)
         assert call(given) is given
     png(fig)
+
+
+# ---- what the lessons need to read: mistakes visible, accuracy capped, weights legible ---------------
+
+
+def test_off_diagonal_and_accuracy_floor_by_value():
+    m = plotdata.off_diagonal([[5, 1], [2, 7]])
+    assert np.isnan(m[0, 0]) and np.isnan(m[1, 1]) and (m[0, 1], m[1, 0]) == (1.0, 2.0)
+    with pytest.raises(ValueError, match="square"):
+        plotdata.off_diagonal(np.zeros((2, 3)))
+    # the worst class is 98.3%: start as far below it again (1.7 points), rounded down to a point
+    assert plotdata.accuracy_floor(np.array([0.983, 0.996])) == pytest.approx(0.96)
+    assert plotdata.accuracy_floor(np.array([0.999])) == pytest.approx(0.98)  # at least one point of room
+    assert plotdata.accuracy_floor(np.array([0.3, 0.9])) == 0.0  # a poor model: the whole axis
+    assert plotdata.accuracy_floor(np.array([])) == 0.0
+
+
+def test_masked_confusion_matrix_puts_the_colour_scale_on_the_mistakes():
+    cm = np.array([[980, 2, 7], [1, 1100, 0], [4, 0, 990]])
+    ax = plots.plot_confusion_matrix(cm, mask_diagonal=True)
+    shown = ax.images[0].get_array()
+    assert shown.mask[0, 0] and shown.mask[1, 1] and not shown.mask[0, 2]
+    assert ax.images[0].get_clim() == (0, 7)  # the largest mistake, not the 1100 right answers
+    assert [t.get_text() for t in ax.texts][:3] == ["980", "2", "7"]  # the diagonal's counts still written
+    assert "greyed out" in ax.get_title()
+    png(ax.figure)
+
+
+def test_per_class_accuracy_axis_ends_at_one_with_the_values_inside_the_bars():
+    acc = np.array([0.996, 0.983, 1.0])
+    ax = plots.plot_per_class_accuracy(acc, overall=0.99)
+    assert ax.get_ylim() == pytest.approx((0.96, 1.0))
+    labels = [t for t in ax.texts if t.get_text().endswith("%")]
+    assert [t.get_text() for t in labels] == ["99.6%", "98.3%", "100.0%"]
+    assert all(t.get_position()[1] < 1.0 for t in labels)  # inside the axis, below the cap
+    png(ax.figure)
+
+
+def test_filters_can_write_every_weight_and_number_the_kernels():
+    w = np.arange(2 * 1 * 3 * 3, dtype=np.float64).reshape(2, 1, 3, 3) / 20 - 0.4
+    ax = plots.plot_filters(w, numbers=True, cols=2)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[:3] == ["-.40", "-.35", "-.30"] and len(texts) == 18 + 2  # 18 weights, 2 kernel numbers
+    assert texts[-2:] == ["0", "1"]
+    png(ax.figure)
+
+
+def test_milestones_one_row_per_event_in_year_order():
+    events = [(1998, "LeNet-5", "x"), (1980, "Neocognitron", "y"), (1989, "ZIP codes", "z")]
+    ax = plots.plot_milestones(events)
+    xs, rows = ax.lines[0].get_data()
+    assert list(xs) == [1980, 1989, 1998] and list(rows) == [0, 1, 2]
+    assert [t.get_text() for t in ax.texts][0] == "1980  Neocognitron"
+    assert ax.texts[-1].get_text() == "LeNet-5  1998"  # the last one written to the left of its dot
+    png(ax.figure)
+    with pytest.raises(ValueError, match="no events"):
+        plots.plot_milestones([])
+
+
+def test_a_strip_of_sixteen_digits_stays_ten_inches_wide():
+    images = np.random.default_rng(0).integers(0, 256, (16, 28, 28))
+    axes = plots.plot_digits(images, np.arange(16) % 10, cols=16)
+    assert axes[0].figure.get_size_inches()[0] == pytest.approx(10.0)
+    png(axes[0].figure)

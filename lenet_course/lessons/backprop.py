@@ -1,9 +1,11 @@
 """Back-propagation written out by hand on a tiny network, to check against autograd.
 
 The network is the 1986 kind: inputs -> sigmoid hidden layer -> sigmoid output, squared error,
-learning XOR. :func:`manual_gradients` applies the chain rule layer by layer, exactly as a learner
-would on paper; :func:`autograd_gradients` asks PyTorch; :func:`numerical_gradients` perturbs
-each weight (central differences). Three independent routes agreeing is the evidence that
+learning XOR (the problem the PDP chapter "Learning internal representations by error propagation"
+works through; the 1986 Nature paper's own examples are symmetry detection and family trees).
+:func:`manual_gradients` applies the chain rule layer by layer, exactly as a learner would on
+paper; :func:`autograd_gradients` asks PyTorch; :func:`numerical_gradients` perturbs each weight
+(central differences). Three independent routes agreeing is the evidence that
 back-propagation computes the true gradient. Everything runs in float64 so the finite
 differences are accurate to about 1e-9.
 """

@@ -144,3 +144,24 @@ def symmetric_limit(values: np.ndarray) -> float:
     v = np.asarray(values, dtype=np.float64)
     v = np.abs(v[np.isfinite(v)])
     return float(v.max()) if v.size and v.max() > 0 else 1.0
+
+
+def off_diagonal(matrix: np.ndarray) -> np.ndarray:
+    """A float copy of a square matrix with its diagonal set to NaN (drawn as "no data")."""
+    m = np.array(matrix, dtype=np.float64)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise ValueError(f"a confusion matrix is square, got shape {m.shape}")
+    np.fill_diagonal(m, np.nan)
+    return m
+
+
+def accuracy_floor(accuracy: np.ndarray) -> float:
+    """Where an accuracy axis that ends at 1 should start: below the worst value by as much again as
+    the worst is below 1 (at least 1 point), rounded down to a whole point; 0 for poor models."""
+    a = np.asarray(accuracy, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    if a.size == 0:
+        return 0.0
+    worst = float(a.min())
+    floor = worst - max(1.0 - worst, 0.01)
+    return 0.0 if floor < 0.5 else math.floor(floor * 100) / 100

@@ -173,7 +173,8 @@ def plot_digits(
     imgs = to_numpy(images)
     n = len(imgs)
     rows, c = plotdata.grid_shape(n, cols)
-    fig = new_figure(fig, (1.2 * c, 1.35 * rows))
+    side = min(1.2, 10.0 / c)  # at most 10 inches wide, so a strip is not shrunk to nothing in a notebook
+    fig = new_figure(fig, (side * c, (side + 0.15) * rows))
     axes = np.atleast_1d(fig.subplots(rows, c, squeeze=False).ravel())
     for i, ax in enumerate(axes):
         if i >= n:
@@ -213,20 +214,43 @@ def plot_confident_mistakes(
 
 
 # ---- kernels and feature maps ------------------------------------------------------------------
-def plot_filters(weights: np.ndarray, ax: Axes | None = None, max_out: int | None = None, title: str = "") -> Axes:
+def plot_filters(
+    weights: np.ndarray,
+    ax: Axes | None = None,
+    max_out: int | None = None,
+    title: str = "",
+    numbers: bool = False,
+    cols: int | None = None,
+) -> Axes:
     """Conv kernels [out, in, k, k] as one diverging image (red +, blue -, 0 white).
 
-    One input channel: a grid of kernels. Several: a row per output channel, a column per input.
+    One input channel: a grid of kernels (``cols`` per row), each numbered. Several: a row per
+    output channel, a column per input. ``numbers`` writes every weight in its cell (for a few
+    small kernels, e.g. conv1's), so the colours can be read as values.
     """
     w = to_numpy(weights)
-    image = plotdata.kernel_mosaic(w, max_out=max_out)
+    image = plotdata.kernel_mosaic(w, max_out=max_out, cols=cols)
     limit = plotdata.symmetric_limit(image)
     cmap = plt.get_cmap(KERNEL_CMAP).with_extremes(bad="#d9d9d9")
     shown_out = min(len(w), max_out or len(w))
     ratio = image.shape[0] / image.shape[1]
-    ax = new_axes(ax, (float(min(7.0, 3.4 + 6.0 / ratio)), float(np.clip(5.6 * ratio, 2.2, 9))))
+    grow = 1.35 if numbers else 1.0  # room for the numbers
+    width, height = float(min(7.0, 3.4 + 6.0 / ratio)), float(np.clip(5.6 * ratio, 2.2, 9))
+    ax = new_axes(ax, (width * grow, height * grow))
     im = ax.imshow(image, cmap=cmap, vmin=-limit, vmax=limit, interpolation="nearest")
     k = w.shape[-1]
+    if numbers:
+        for (r, c), v in np.ndenumerate(image):
+            if np.isfinite(v):
+                ax.text(
+                    c,
+                    r,
+                    f"{v:.2f}".replace("0.", "."),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if abs(v) > 0.6 * limit else "black",
+                )
     if w.shape[1] > 1:
         step = max(1, w.shape[1] // 10)
         ax.set_xticks(
@@ -245,7 +269,11 @@ def plot_filters(weights: np.ndarray, ax: Axes | None = None, max_out: int | Non
     else:
         ax.set_xticks([])
         ax.set_yticks([])
-    ax.set_title(title or f"{len(w)} kernels of {w.shape[1]}x{k}x{k}", fontsize=10)
+        per_row = plotdata.grid_shape(shown_out, cols)[1]
+        for i in range(shown_out):
+            r, c = divmod(i, per_row)
+            ax.text(c * (k + 1) - 0.5, r * (k + 1) - 0.6, str(i), fontsize=7, va="bottom", ha="left")
+    ax.set_title(title or f"{len(w)} kernels of {w.shape[1]}x{k}x{k}", fontsize=10, pad=14 if w.shape[1] == 1 else 6)
     ax.figure.colorbar(im, ax=ax, shrink=0.8, label="weight")
     return ax
 
@@ -293,44 +321,82 @@ def plot_feature_maps(
 
 
 # ---- evaluation --------------------------------------------------------------------------------
-def plot_confusion_matrix(matrix: np.ndarray, normalise: bool = False, ax: Axes | None = None) -> Axes:
-    """counts[true, predicted] as a heat map with the numbers written in (rates if normalised)."""
+def plot_confusion_matrix(
+    matrix: np.ndarray, normalise: bool = False, ax: Axes | None = None, mask_diagonal: bool = False
+) -> Axes:
+    """counts[true, predicted] as a heat map with the numbers written in (rates if normalised).
+
+    A good model's diagonal dwarfs every mistake, so on one colour scale the mistakes all look
+    white. ``mask_diagonal`` greys the diagonal out (its numbers still written) and puts the colour
+    scale on the mistakes alone, so the frequent confusions stand out.
+    """
     counts = to_numpy(matrix)
     values = plotdata.normalise_rows(counts) if normalise else counts.astype(np.float64)
-    ax = new_axes(ax, (5.5, 5))
-    im = ax.imshow(values, cmap="Blues", vmin=0, vmax=values.max() or 1)
     n = len(values)
+    shown = plotdata.off_diagonal(values) if mask_diagonal else values
+    top = float(np.nanmax(shown)) if np.isfinite(shown).any() else 0.0
+    ax = new_axes(ax, (5.5, 5))
+    cmap = plt.get_cmap("Reds" if mask_diagonal else "Blues").with_extremes(bad="#d9d9d9")
+    im = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap, vmin=0, vmax=top or 1)
     for i in range(n):
         for j in range(n):
             v = values[i, j]
             text = (f"{v:.2f}" if v else "0") if normalise else f"{int(counts[i, j])}"
+            dark = np.isfinite(shown[i, j]) and shown[i, j] > 0.5 * (top or 1)
+            faint = not mask_diagonal or i == j or v > 0
             ax.text(
-                j, i, text, ha="center", va="center", fontsize=7, color="white" if v > 0.5 * values.max() else "black"
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if dark else ("black" if faint else "#aaaaaa"),
             )
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title("confusion matrix" + (" (each row sums to 1)" if normalise else " (counts)"), fontsize=10)
-    ax.figure.colorbar(im, ax=ax, shrink=0.8)
+    if mask_diagonal:
+        title = "mistakes: confusion matrix, diagonal (right answers) greyed out"
+    else:
+        title = "confusion matrix" + (" (each row sums to 1)" if normalise else " (counts)")
+    ax.set_title(title, fontsize=10)
+    label = ("share of the row" if normalise else "images") + (" (off the diagonal)" if mask_diagonal else "")
+    ax.figure.colorbar(im, ax=ax, shrink=0.8, label=label)
     return ax
 
 
 def plot_per_class_accuracy(accuracy: np.ndarray, ax: Axes | None = None, overall: float | None = None) -> Axes:
-    """One bar per digit, its accuracy written on it; the overall accuracy as a dashed line."""
+    """One bar per digit, its accuracy written in it; the overall accuracy as a dashed line.
+
+    The axis ends at 1 (no accuracy is above it) and starts just below the worst class, so that
+    differences of a fraction of a percent are visible; the start is named on the axis.
+    """
     acc = to_numpy(accuracy).astype(np.float64)
     ax = new_axes(ax, (6, 3))
+    low = plotdata.accuracy_floor(acc)
     bars = ax.bar(range(len(acc)), acc, color=LOSS)
     for bar, value in zip(bars, acc):
-        ax.text(bar.get_x() + bar.get_width() / 2, value, f"{value:.1%}", ha="center", va="bottom", fontsize=7)
+        inside = value - 0.04 * (1 - low)
+        ax.text(
+            bar.get_x() + bar.get_width() / 2,
+            inside,
+            f"{value:.1%}",
+            ha="center",
+            va="top",
+            fontsize=7,
+            color="white",
+            rotation=90,
+        )
     if overall is not None:
         ax.axhline(overall, color=WRONG, ls="--", lw=1, label=f"overall {overall:.1%}")
-        ax.legend(fontsize=8, loc="lower right")
-    low = float(np.nanmin(acc)) if acc.size else 0.0
-    ax.set_ylim(max(0.0, low - 0.1), 1.07)
+        ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    ax.set_ylim(low, 1.0)
     ax.set_xticks(range(len(acc)))
     ax.set_xlabel("digit")
-    ax.set_ylabel("accuracy")
+    ax.set_ylabel(f"accuracy (axis from {low:.0%})" if low > 0 else "accuracy")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _pos: f"{v:.0%}" if low < 0.9 else f"{v:.1%}"))
     ax.set_title("accuracy per class", fontsize=10)
     return ax
 
@@ -378,6 +444,43 @@ def plot_prediction(
         cols=plotdata.grid_shape(len(tiles))[1],
     )
     return axes
+
+
+# ---- history -----------------------------------------------------------------------------------
+def plot_milestones(events: Sequence[tuple[int, str, str]], ax: Axes | None = None) -> Axes:
+    """(year, title, detail) events as a staircase: one row each, a dot at its year, its title beside.
+
+    One row per event keeps every title readable even where the years crowd (1986-1990); the
+    horizontal axis still shows how far apart in time they are. The details are for the text.
+    """
+    items = sorted(events, key=lambda e: e[0])
+    if not items:
+        raise ValueError("no events to draw; pass (year, title, detail) tuples")
+    years = [int(e[0]) for e in items]
+    ax = new_axes(ax, (9, 0.38 * len(items) + 1.0))
+    lo, hi = min(years), max(years)
+    span = max(hi - lo, 1)
+    rows = np.arange(len(items))
+    ax.hlines(rows, lo - 0.04 * span, years, color="#dddddd", lw=1)
+    ax.plot(years, rows, "o", color=LOSS, ms=6)
+    for row, (year, title, _detail) in zip(rows, items):
+        right = year < lo + 0.7 * span
+        ax.text(
+            year + (0.012 if right else -0.012) * span,
+            float(row),
+            f"{year}  {title}" if right else f"{title}  {year}",
+            va="center",
+            ha="left" if right else "right",
+            fontsize=9,
+        )
+    ax.set_ylim(len(items) - 0.5, -0.7)
+    ax.set_xlim(lo - 0.04 * span, hi + 0.04 * span)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel("year")
+    ax.set_title("from reverse-mode differentiation to Caffe's LeNet", fontsize=10)
+    return ax
 
 
 # ---- parameters and embeddings ----------------------------------------------------------------
@@ -447,6 +550,7 @@ __all__ = [
     "plot_histograms",
     "plot_layer_maps",
     "plot_lr_schedules",
+    "plot_milestones",
     "plot_per_class_accuracy",
     "plot_prediction",
     "plot_probabilities",
