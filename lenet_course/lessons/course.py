@@ -29,23 +29,31 @@ class Lesson(NamedTuple):
 
 
 LESSONS: tuple[Lesson, ...] = (
-    Lesson("00_start_here", "Start here", "check your set-up, find MNIST, see the map of the course"),
+    Lesson(
+        "00_start_here",
+        "Start here",
+        "how the course works (you write the key code; check, hint, solutions), the fit/val/test split, your set-up",
+    ),
     Lesson(
         "01_backprop_history",
         "Back-propagation and history",
-        "1986 to 1998 in a timeline; back-propagation by hand, checked against autograd",
+        "from reverse-mode differentiation (1970) to Caffe's LeNet; write the backward pass of a tiny net",
     ),
     Lesson(
         "02_convolution_and_pooling",
         "Convolution and pooling",
-        "write a convolution, apply edge filters, compare max and average pooling",
+        "write the convolution and max-pool loops; edge kernels, output sizes, max vs average pooling",
     ),
     Lesson(
         "03_lenet_architecture",
         "The LeNet architecture",
-        "the three LeNets side by side, layer shapes and parameter counts, initialisation",
+        "write TutLeNet and CaffeLeNet as nn.Modules; parameter counts, LeNet-5's pieces, softmax and cross-entropy",
     ),
-    Lesson("04_mnist_data", "The MNIST data", "loading, scaling (1/256 vs mean/std), digits, class balance, batches"),
+    Lesson(
+        "04_mnist_data",
+        "The MNIST data",
+        "how MNIST was made; the fit/val/test split; 1/256 vs mean/std; write the scaling and an epoch's batches",
+    ),
     Lesson(
         "05_learning_rate_policies",
         "Learning-rate policies",
@@ -54,12 +62,12 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "06_training_lenet",
         "Training LeNet",
-        "Caffe's SGD vs torch's, training with the Caffe solver, the live training panel",
+        "write the training loop, then train with Caffe's solver; Caffe's SGD vs torch's, the live training panel",
     ),
     Lesson(
         "07_inspecting_tut2_model",
         "Inspecting tut2-model.pt",
-        "load tut2-model.pt safely; accuracy, mistakes, filters, feature maps, draw a digit",
+        "load tut2-model.pt safely; per-class accuracy, mistakes made visible, filters, feature maps, draw a digit",
     ),
     Lesson(
         "08_generalisation",
