@@ -145,7 +145,7 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, "no notebooks/*.ipynb found"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.relative_to(REPO / "notebooks").as_posix() for p in NOTEBOOKS])
 def test_stored_outputs_are_one_clean_run(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     problems = notebook_problems(nb, machine_paths())

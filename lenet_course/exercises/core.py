@@ -94,7 +94,7 @@ class Feedback:
 
     def __str__(self) -> str:
         mark = say("right") if self.correct else say("not yet")
-        return f"[{self.exercise}] {mark}: {self.message}"
+        return say("[{exercise}] {mark}: {message}", exercise=self.exercise, mark=mark, message=self.message)
 
     __repr__ = __str__
 

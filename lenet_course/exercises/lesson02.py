@@ -144,7 +144,7 @@ def _check_conv(conv2d: Callable[..., Any]) -> Verdict:
                 "(n + 2 * padding - k) // stride + 1 along each axis.",
                 case=case.describe(),
                 right="x".join(map(str, right.shape)),
-                got="x".join(map(str, got.shape)) or "a single number",
+                got="x".join(map(str, got.shape)) or say("a single number"),
             )
         if not torch.allclose(got, right, atol=1e-4):
             i, j = divmod(int((got - right).abs().argmax()), right.shape[1])
@@ -220,7 +220,7 @@ def _check_avg_pool(avg_pool: Callable[..., Any]) -> Verdict:
                 "completely are dropped, (n - size) // stride + 1 along each axis.",
                 case=case,
                 right="x".join(map(str, right.shape)),
-                got="x".join(map(str, got.shape)) or "a single number",
+                got="x".join(map(str, got.shape)) or say("a single number"),
             )
         if torch.allclose(got, right, atol=1e-6):
             continue

@@ -261,9 +261,10 @@ def _check_tut_avgpool(model_class: Any) -> Verdict:
             "its parameters should be TutLeNet's ({expected} values, layers named conv1, conv2, fc_1, fc_2, "
             "fc_3); missing: {missing}; extra: {extra}; wrong shape: {wrong}.",
             expected=count_parameters(reference),
-            missing=", ".join(missing) or "none",
-            extra=", ".join(extra) or "none",
-            wrong=", ".join(f"{k} {have[k]} instead of {want[k]}" for k in wrong) or "none",
+            missing=", ".join(missing) or say("none"),
+            extra=", ".join(extra) or say("none"),
+            wrong=", ".join(say("{name} {have} instead of {want}", name=k, have=have[k], want=want[k]) for k in wrong)
+            or say("none"),
         )
     model.load_state_dict(reference.state_dict())
     x = torch.randn(5, 1, 28, 28, generator=torch.Generator().manual_seed(5))

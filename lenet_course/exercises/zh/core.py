@@ -3,6 +3,7 @@
 ZH: dict[str, str] = {
     "right": "正确",
     "not yet": "还不对",
+    "[{exercise}] {mark}: {message}": "[{exercise}] {mark}：{message}",
     "Hint {level} of {of}:": "提示 {level}/{of}：",
     "(hint({exercise!r}, {next}) says more)": "（hint({exercise!r}, {next}) 给出更多提示）",
     "replace None with your answer.": "请把 None 换成你的答案。",
