@@ -10,6 +10,8 @@ the CPU speed settings (channels-last layouts, a gradient-layout hook) are appli
 :func:`lenet_course.runtime.make_fast`, which ``Solver(fast=True)`` calls. Below the classes, the
 helpers that read a model: :func:`build_model` (from a seed, without touching the process's
 random stream), :func:`input_scale`, :func:`count_parameters` and :func:`summary`.
+``build_model`` also builds the two fully connected baselines of the 1998 comparison
+('logreg', 'mlp300': :mod:`lenet_course.baselines`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .baselines import MLP, LogisticRegression
 from .hooks import capture_outputs, eval_mode
 from .runtime import seeded
 
@@ -234,11 +237,20 @@ class LeNet5(nn.Module):
         return self.output(x)  # [N, 10] scores
 
 
-ARCHITECTURES: dict[str, type[nn.Module]] = {"caffe": CaffeLeNet, "tut": TutLeNet, "lenet5": LeNet5}
+#: Every model :func:`build_model` can build, by short name: the three LeNets, then the two fully
+#: connected baselines of the 1998 comparison (:mod:`lenet_course.baselines`, lesson 09).
+ARCHITECTURES: dict[str, type[nn.Module]] = {
+    "caffe": CaffeLeNet,
+    "tut": TutLeNet,
+    "lenet5": LeNet5,
+    "logreg": LogisticRegression,
+    "mlp300": MLP,
+}
 
 
 def build_model(name: str, *, seed: int | None = None, **kwargs) -> nn.Module:
-    """A fresh model by its short name: 'caffe', 'tut' or 'lenet5' (``kwargs`` go to its class).
+    """A fresh model by its short name: 'caffe', 'tut', 'lenet5', or the baselines 'logreg' and
+    'mlp300' (``kwargs`` go to its class).
 
     With a ``seed`` the initial weights depend on it alone (the same seed, the same weights, on
     every machine) and the process's random stream is left exactly where it was
@@ -259,7 +271,7 @@ def input_scale(model: nn.Module) -> str:
 
 
 def architecture_name(model: nn.Module) -> str:
-    """The short name ('caffe', 'tut', 'lenet5') of a model instance."""
+    """The short name ('caffe', 'tut', 'lenet5', 'logreg', 'mlp300') of a model instance."""
     for name, cls in ARCHITECTURES.items():
         if isinstance(model, cls):
             return name

@@ -210,6 +210,7 @@ def test_models_read_as_plain_pytorch():
 
     source = inspect.getsource(models)
     assert re.findall(r"^from \.(\w+) import (.+)$", source, re.M) == [
+        ("baselines", "MLP, LogisticRegression"),
         ("hooks", "capture_outputs, eval_mode"),
         ("runtime", "seeded"),
     ]
@@ -256,3 +257,10 @@ def test_input_scale_of_each_model_and_of_a_model_that_does_not_say():
 def test_a_fresh_model_has_no_hooks(name):
     model = build_model(name)
     assert not any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())
+
+
+def test_the_registry_also_builds_the_two_baselines_of_the_1998_comparison():
+    assert list(ARCHITECTURES) == ["caffe", "tut", "lenet5", "logreg", "mlp300"]
+    assert [count_parameters(build_model(n)) for n in ("logreg", "mlp300")] == [7_850, 238_510]
+    with pytest.raises(ValueError, match="choose one of: caffe, tut, lenet5, logreg, mlp300"):
+        build_model("resnet")

@@ -11,7 +11,22 @@ lesson), and this package imports them all, in lesson order, so that :func:`chec
 """
 
 # importing a lesson module registers its exercises, in lesson order
-from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07  # noqa: F401
+from . import (  # noqa: F401
+    lesson00,
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+    lesson09,
+    lesson10,
+    lesson11,
+    lesson12,
+    lesson13,
+)
 
 # isort: split
 from . import (
