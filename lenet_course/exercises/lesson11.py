@@ -71,7 +71,7 @@ def _h2_all_maps(answer: Any) -> Verdict:
 
 def _as_scalar(value: Any) -> torch.Tensor:
     if not isinstance(value, torch.Tensor) or value.numel() != 1:
-        raise TypeError(say("the function must return a one-number tensor (so that backward() works)"))
+        raise TypeError(say("the function must return a one-number tensor (so that backward() works)."))
     return value.reshape(())
 
 
