@@ -146,3 +146,70 @@ def test_mouse_handlers_draw_only_while_pressed():
     panel.on_mouse_up(80, 20)
     assert panel.ink[20, 20:81].min() == 1.0 and panel.ink[60:, :].sum() == 0
     assert panel.digit.any() and panel.probabilities is not None
+
+
+SEVEN = [(70, 56), (140, 56), (210, 56), (168, 126), (140, 182), (112, 238)]
+
+
+def test_the_explaining_panel_shows_saliency_and_a_nudge_of_the_slider_size(tut2_model):
+    from lenet_course import robustness
+    from lenet_course.widgets.draw_digit import DrawDigit
+
+    panel = DrawDigit(tut2_model, explain=True, epsilon=0.1)
+    assert panel.saliency is None and panel.nudged_probabilities is None  # blank: nothing to explain
+    assert panel.nudge_status.value == "" and "draw a digit" in panel.prediction.value
+    _static_png(panel)
+    panel.draw([(140, 140)])  # a lone dot is still not a digit
+    assert panel.saliency is None and "too little ink" in panel.prediction.value
+    panel.draw(SEVEN)
+    answer = int(panel.probabilities.argmax())
+    np.testing.assert_allclose(panel.saliency, robustness.saliency(tut2_model, panel.digit, answer)[0], rtol=1e-5)
+    nudged = robustness.fgsm(tut2_model, panel.digit, [answer], 0.1)
+    np.testing.assert_allclose(
+        panel.nudged_probabilities, robustness.predict_probabilities(tut2_model, nudged)[0], rtol=1e-5, atol=1e-7
+    )
+    before_png, before_text = panel.view.png, panel.nudge_status.value
+    assert "epsilon 0.10" in before_text
+    panel.epsilon.value = 0.3
+    assert panel.view.png != before_png and "epsilon 0.30" in panel.nudge_status.value
+    flip = panel.flip_epsilon
+    if flip is not None:  # the smallest stop that flips the answer, and the text says so
+        assert f"{flip:.2f}" in panel.nudge_status.value
+        assert (
+            robustness.predict_probabilities(tut2_model, robustness.fgsm(tut2_model, panel.digit, [answer], flip))[
+                0
+            ].argmax()
+            != answer
+        )
+    # the first row is unchanged: digit, probabilities, the layer in forward order, fc as bars
+    assert list(panel.layer.options) == list(features.layers_in_forward_order(tut2_model))
+    panel.layer.value = "fc_3"
+    bars = [ax for ax in panel.view.figure.axes if "10 outputs" in ax.get_title(loc="left")]
+    assert len(bars) == 1 and len(bars[0].patches) == 10
+    assert _static_png(panel) == panel.view.png
+    panel.clear_button.click()
+    assert panel.saliency is None and panel.probabilities is None
+
+
+def test_the_plain_panel_has_no_explanation_row(tut2_model):
+    from lenet_course.widgets.draw_digit import DrawDigit
+
+    panel = DrawDigit(tut2_model)  # lesson 07's call, unchanged
+    panel.draw(SEVEN)
+    assert panel.epsilon not in panel.widget.children[0].children and panel.saliency is None
+    assert len(panel.view.figure.axes) == 3
+
+
+def test_the_fgsm_explorer_follows_its_sliders(tut2_model, small_test):
+    from lenet_course import robustness
+    from lenet_course.widgets.adversarial import AdversarialExplorer
+
+    images, labels = small_test[0][:10], small_test[1][:10]
+    panel = AdversarialExplorer(tut2_model, images, labels, epsilon=0.0)
+    np.testing.assert_allclose(panel.before, panel.after, atol=1e-6)  # epsilon 0 changes nothing
+    panel.index.value = 3
+    panel.epsilon.value = 0.25
+    nudged = robustness.fgsm(tut2_model, images[3], [int(labels[3])], 0.25)
+    np.testing.assert_allclose(panel.after, robustness.predict_probabilities(tut2_model, nudged)[0], atol=1e-6)
+    assert "epsilon 0.25" in panel.status.value and panel.epsilon.step == 0.01
+    _static_png(panel)
