@@ -3,8 +3,8 @@
 Stages a Sphinx source folder under ``build/site-src/`` -- this folder's ``conf.py`` and
 ``_static/``, the landing page with the lesson map filled in from
 :data:`lenet_course.lessons.course.LESSONS`, the three screenshots from ``docs/``, and every lesson
-from ``notebooks/`` with its widgets made static -- then runs Sphinx (myst-nb reads the stored
-outputs; no notebook is executed).
+from ``notebooks/`` (and its Chinese edition from ``notebooks/zh/``) with its widgets made static --
+then runs Sphinx (myst-nb reads the stored outputs; no notebook is executed).
 
 A widget's output holds the live view (useless without a kernel) and, from panels that have one,
 a PNG of the panel as it was drawn. On the site the PNG is shown and followed by a note that the
@@ -66,18 +66,30 @@ def static_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
     return notebook
 
 
-def lesson_table(lesson_names: list[str]) -> str:
-    """The lesson map as a Markdown table: one linked row per lesson notebook, in order."""
+def lesson_table(lesson_names: list[str], chinese: set[str] | frozenset[str] = frozenset()) -> str:
+    """The lesson map as a Markdown table: one linked row per lesson, with its Chinese edition if any."""
     from lenet_course.lessons.course import LESSONS
 
     described = {lesson.name: lesson for lesson in LESSONS}
-    rows = ["| lesson | what you do |", "|---|---|"]
+    rows = ["| lesson | what you do | 中文 |", "|---|---|---|"]
     for name in lesson_names:
         lesson = described.get(name)
         title = f"{name[:2]} · {lesson.title}" if lesson else name
         what = lesson.what if lesson else ""
-        rows.append(f"| [{title}](lessons/{name}.ipynb) | {what} |")
+        zh = f"[中文版](lessons/zh/{name}.ipynb)" if name in chinese else ""
+        rows.append(f"| [{title}](lessons/{name}.ipynb) | {what} | {zh} |")
     return "\n".join(rows)
+
+
+def _stage_lessons(folder: Path, dest: Path) -> list[str]:
+    """Copy every lesson of ``folder`` into ``dest`` with its widgets made static; their names, in order."""
+    dest.mkdir(parents=True)
+    names = []
+    for path in sorted(folder.glob("*.ipynb")):  # 00_... to 13_..., then appendices
+        notebook = static_notebook(json.loads(path.read_text()))
+        (dest / path.name).write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+        names.append(path.stem)
+    return names
 
 
 def stage(src: Path) -> Path:
@@ -89,15 +101,15 @@ def stage(src: Path) -> Path:
     (src / "images").mkdir()
     for shot in sorted((REPO / "docs").glob("*.png")):
         shutil.copy2(shot, src / "images" / shot.name)
-    (src / "lessons").mkdir()
-    names = []
-    for path in sorted((REPO / "notebooks").glob("*.ipynb")):  # 00_... to 07_..., then appendices
-        notebook = static_notebook(json.loads(path.read_text()))
-        (src / "lessons" / path.name).write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
-        names.append(path.stem)
-    toctree = "\n".join(f"lessons/{name}" for name in names)
+    names = _stage_lessons(REPO / "notebooks", src / "lessons")
+    chinese = _stage_lessons(REPO / "notebooks" / "zh", src / "lessons" / "zh")
     landing = (SITE_SOURCES / "index.md").read_text()
-    landing = landing.replace("{{ lesson_table }}", lesson_table(names)).replace("{{ lesson_toctree }}", toctree)
+    for key, value in {
+        "{{ lesson_table }}": lesson_table(names, set(chinese)),
+        "{{ lesson_toctree }}": "\n".join(f"lessons/{name}" for name in names),
+        "{{ lesson_toctree_zh }}": "\n".join(f"lessons/zh/{name}" for name in chinese),
+    }.items():
+        landing = landing.replace(key, value)
     (src / "index.md").write_text(landing)
     return src
 

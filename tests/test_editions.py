@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
 from lenet_course.lessons import editions
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+ENGLISH_LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("lesson", ENGLISH_LESSONS, ids=[p.stem for p in ENGLISH_LESSONS])
+def test_every_lesson_has_a_chinese_edition_in_step(lesson):
+    chinese = NOTEBOOKS / "zh" / lesson.name
+    assert chinese.is_file(), f"no Chinese edition: scripts/zh_edition.py start {lesson.name[:2]}"
+    problems = editions.drift(json.loads(lesson.read_text()), json.loads(chinese.read_text()))
+    assert not problems, f"{chinese.name}: " + "; ".join(problems)
+
+
+def test_there_is_no_chinese_lesson_without_an_english_one():
+    assert {p.name for p in (NOTEBOOKS / "zh").glob("*.ipynb")} <= {p.name for p in ENGLISH_LESSONS}
 
 
 def _nb(*cells):

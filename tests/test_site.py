@@ -27,6 +27,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 REQUIRE_ENV = "LENET_COURSE_REQUIRE_BROWSER"
 LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("*.ipynb"))
+LESSONS_ZH = sorted(p.stem for p in (REPO / "notebooks" / "zh").glob("*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: Text that means something went wrong in a page (a stored error, a Sphinx problem).
 ERROR_TEXT = ("Traceback (most recent call last)", "Error rendering", "SEVERE", "ERROR/")
@@ -218,6 +219,7 @@ def test_every_page_loads_whole_with_working_links(built_site, served, browser_p
         if not p.relative_to(built_site).parts[0].startswith("_")  # _static/: the theme's template fragments
     )
     assert {"index.html"} | {f"lessons/{name}.html" for name in LESSONS} <= set(pages)
+    assert {f"lessons/zh/{name}.html" for name in LESSONS_ZH} <= set(pages)
     problems = []
     for name in pages:
         url = urljoin(served, name)
@@ -242,6 +244,8 @@ def test_the_landing_page_maps_every_lesson_and_shows_the_screenshots(served, br
     seen = _visit(browser_page, served)
     for name in LESSONS:
         assert urljoin(served, f"lessons/{name}.html") in seen["links"], name
+    for name in LESSONS_ZH:  # the Chinese edition, linked from the same table
+        assert urljoin(served, f"lessons/zh/{name}.html") in seen["links"], name
     shots = browser_page.evaluate("() => Array.from(document.images).map(i => i.alt)")
     assert {"schedule explorer", "training panel", "draw a digit"} <= set(shots)
     assert not seen["broken_images"]
