@@ -86,3 +86,13 @@ def test_sync_carries_code_over_and_keeps_the_chinese_prose():
         assert "one to one" in str(err)
     else:
         raise AssertionError("a sync across different cell structures must be refused")
+
+
+def test_line_breaks_between_chinese_characters_are_joined_and_reported():
+    text = "局部\n感受野，\n权值共享。\n- 列表\n\n```\n代码\n行\n```\nEnglish\nwords"
+    assert editions.join_cjk_lines(text) == "局部感受野，权值共享。\n- 列表\n\n```\n代码\n行\n```\nEnglish\nwords"
+    zh = _translated()
+    zh["cells"][0]["source"] = "# 02 · 卷积\n\nLeNet 由这两种\n运算构成。"
+    assert editions.drift(ENGLISH, zh) == [
+        "markdown cell 0 breaks a line between two Chinese characters (a stray space)"
+    ]

@@ -81,6 +81,11 @@ class AnswerError(TypeError):
     """
 
 
+def joined(*parts: str) -> str:
+    """Sentences of feedback put together: with a space in English, none in Chinese (。 ends a sentence)."""
+    return ("" if _SETTING.language == "zh" else " ").join(part for part in parts if part)
+
+
 @dataclass(frozen=True)
 class Feedback:
     """The outcome of :func:`check`. Truthy when right; shows as one line of text in a notebook."""
@@ -112,7 +117,7 @@ class Hint:
         """The hint without the exercise id: "Hint 1 of 3: ... (hint('02.x', 2) says more)"."""
         head = say("Hint {level} of {of}:", level=self.level, of=self.of)
         more = say("(hint({exercise!r}, {next}) says more)", exercise=self.exercise, next=self.level + 1)
-        return f"{head} {say(self.text)}" + (f" {more}" if self.level < self.of else "")
+        return joined(head, say(self.text), more if self.level < self.of else "")
 
     def __str__(self) -> str:
         return f"[{self.exercise}] {self.body()}"
@@ -213,7 +218,7 @@ def check(exercise_id: str, answer: Any) -> Feedback:
     """
     ex = get_exercise(exercise_id)
     if answer is None or answer is Ellipsis:
-        return Feedback(exercise_id, False, say("replace None with your answer.") + " " + hint(exercise_id).body())
+        return Feedback(exercise_id, False, joined(say("replace None with your answer."), hint(exercise_id).body()))
     try:
         ok, message = ex.checker(answer)
     except Exception as err:
@@ -226,7 +231,7 @@ def check(exercise_id: str, answer: Any) -> Feedback:
                 say("running your answer raised {kind}; run it in a cell of its own to see where and why.", kind=kind),
             )
     if not ok:
-        message = f"{message} {hint(exercise_id).body()}"
+        message = joined(message, hint(exercise_id).body())
     return Feedback(exercise_id, bool(ok), message)
 
 
@@ -258,7 +263,7 @@ def numeric(
         return True, say("{value:.10g} is correct.", value=value)
     for wrong, why in mistakes.items():
         if math.isclose(value, wrong, **tolerance):
-            return False, say("{value:.10g} is a common slip:", value=value) + " " + say(why)
+            return False, joined(say("{value:.10g} is a common slip:", value=value), say(why))
     if value > expected:
         return False, say("{value:.10g} is too large.", value=value)
     return False, say("{value:.10g} is too small.", value=value)

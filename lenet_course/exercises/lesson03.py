@@ -157,8 +157,9 @@ def _check_cross_entropy(cross_entropy: Callable[[Tensor, Tensor], Any]) -> Verd
         value, n = got.reshape(()).item(), logits.shape[0]
         if not math.isfinite(value):
             return False, say(
-                "on {case} it returns {value}: the log-sum-exp overflows. Subtract each row's largest "
-                "logit before exp, and add it back after the log.",
+                "on {case} it returns {value}: an exp overflows, or a probability underflows to 0 before "
+                "the log. Subtract each row's largest logit before exp, and take the log of the sum, not of "
+                "each probability.",
                 case=name,
                 value=value,
             )

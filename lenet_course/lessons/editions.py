@@ -48,6 +48,23 @@ def needs_translation(markdown: str) -> bool:
     return len(_WORDS.findall(text)) >= 3
 
 
+#: A Chinese character or Chinese punctuation: a line break between two of them shows as a space.
+_CJK_EDGE = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_BROKEN_CJK = re.compile(rf"(?<=[{_CJK_EDGE}])\n(?=[{_CJK_EDGE}])")
+
+
+def join_cjk_lines(markdown: str) -> str:
+    """``markdown`` with each line break between two Chinese characters removed.
+
+    Markdown turns a line break inside a paragraph into a space, which is right between English
+    words and wrong between Chinese characters ("局部 感受野"). A break before a new list item,
+    heading or table row is never between two Chinese characters, so it stays; code blocks are
+    left as they are.
+    """
+    parts = re.split(r"(```.*?```)", markdown, flags=re.S)
+    return "".join(part if part.startswith("```") else _BROKEN_CJK.sub("", part) for part in parts)
+
+
 def drift(english: dict, chinese: dict) -> list[str]:
     """Every way the Chinese notebook is out of step with the English one (empty: in step)."""
     en_cells, zh_cells = english["cells"], chinese["cells"]
@@ -74,6 +91,8 @@ def drift(english: dict, chinese: dict) -> list[str]:
                 problems.append(f"markdown cell {index} translates another version of the English text")
             if needs_translation(en_source) and not _CJK.search(zh_source):
                 problems.append(f"markdown cell {index} is not translated yet")
+            if join_cjk_lines(zh_source) != zh_source:
+                problems.append(f"markdown cell {index} breaks a line between two Chinese characters (a stray space)")
     return problems
 
 

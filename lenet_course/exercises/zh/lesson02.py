@@ -7,7 +7,7 @@ ZH: dict[str, str] = {
         "A 28x28 digit goes through a 5x5 convolution with stride 1 and zero padding 2, then through Caffe's "
         "3x3 max pooling with stride 2 (Caffe rounds the pooled size up). What is the side length of the result?"
     ): (
-        "一个 28x28 的数字先经过步幅为 1、零填充为 2 的 5x5 卷积，再经过 Caffe 的步幅为 2 的 3x3 最大池化"
+        "一张 28x28 的数字图像先经过步幅为 1、零填充为 2 的 5x5 卷积，再经过 Caffe 的步幅为 2 的 3x3 最大池化"
         "（Caffe 把池化后的尺寸向上取整）。结果的边长是多少？"
     ),
     "Two steps: first the size after the convolution, then the size after the pooling.": (
@@ -72,7 +72,7 @@ ZH: dict[str, str] = {
         "应当用 image[i + u, j + v] 乘以 kernel[u, v]。"
     ),
     "rows and columns of the kernel are swapped: kernel[u, v] has u along the image's rows.": (
-        "卷积核的行和列弄反了：kernel[u, v] 中的 u 沿图像的行方向。"
+        "卷积核的行和列弄反了：kernel[u, v] 中的 u 对应图像的行。"
     ),
     "pass your function itself, conv2d, not a value it returned.": "请传入函数 conv2d 本身，而不是它返回的值。",
     "for {case} your function returned {kind}, not a tensor: does it end with return out?": (
@@ -86,7 +86,7 @@ ZH: dict[str, str] = {
         "对于 {case}，output[{i}, {j}] 应为 {right:.4f}，你的是 {got:.4f}。{slip}"
     ),
     "your loops agree with F.conv2d on all {n} inputs: square and not, with a bias, padding and strides.": (
-        "你的循环在全部 {n} 个输入上都与 F.conv2d 一致：方形的和非方形的，带偏置、填充和步幅的。"
+        "你的循环在全部 {n} 个输入上都与 F.conv2d 一致：包括方形和非方形的输入，以及带偏置、填充和步幅的情形。"
     ),
     # 02.avg_pool
     (
@@ -130,7 +130,7 @@ ZH: dict[str, str] = {
     (
         "Flat areas give the sum of the weights; a vertical edge gives 0 only if each row is the same from left "
         "to right."
-    ): ("平坦区域给出的是权重之和；只有每一行从左到右都相同时，垂直边缘才给出 0。"),
+    ): ("平坦区域上的输出就是权重之和；只有每一行从左到右都相同，垂直边缘上的输出才是 0。"),
     (
         "Give each row one constant value, with the top and bottom rows of opposite sign, so that all nine "
         "weights sum to 0."

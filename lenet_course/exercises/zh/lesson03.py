@@ -2,29 +2,29 @@
 
 ZH: dict[str, str] = {
     "none": "无",
-    "{name} {have} instead of {want}": "{name} 为 {have}，应为 {want}",
+    "{name} {have} instead of {want}": "{name} 为 {have}（应为 {want}）",
     # 03.conv_parameters
     (
         "A new convolution reads CaffeLeNet's 50 conv2 maps and makes 64 maps with 3x3 kernels "
         "(nn.Conv2d(50, 64, kernel_size=3)). How many learnable parameters has it?"
     ): (
-        "一个新的卷积层读入 CaffeLeNet 的 50 个 conv2 特征图，用 3x3 卷积核生成 64 个特征图"
+        "一个新的卷积层读入 CaffeLeNet 的 50 张 conv2 特征图，用 3x3 卷积核生成 64 张特征图"
         "（nn.Conv2d(50, 64, kernel_size=3)）。它有多少个可学习参数？"
     ),
     "Count what one output map needs, then multiply by the number of output maps.": (
         "先数出一个输出特征图需要多少参数，再乘以输出特征图的个数。"
     ),
     "One output map has a 3x3 kernel for every input map it reads, and one bias.": (
-        "一个输出特征图对它读入的每个输入特征图各有一个 3x3 卷积核，另有一个偏置。"
+        "一张输出特征图对它读入的每张输入特征图各有一个 3x3 卷积核，另有一个偏置。"
     ),
     "out_channels x (in_channels x k x k + 1); nn.Conv2d(50, 64, 3) and count_parameters check it.": (
         "out_channels x (in_channels x k x k + 1)；可以用 nn.Conv2d(50, 64, 3) 和 count_parameters 验证。"
     ),
     "the 64 biases are missing.": "漏了 64 个偏置。",
     "each output map has a kernel for every one of the 50 input maps.": (
-        "每个输出特征图对 50 个输入特征图各有一个卷积核。"
+        "每张输出特征图对 50 张输入特征图各有一个卷积核。"
     ),
-    "one bias per output map (64), not per input map.": "每个输出特征图一个偏置（64 个），而不是每个输入特征图一个。",
+    "one bias per output map (64), not per input map.": "每张输出特征图一个偏置（64 个），而不是每张输入特征图一个。",
     # 03.stable_softmax
     (
         "Write softmax(logits) for a batch of logits [N, 10] (one row per image) that returns the probabilities "
@@ -32,24 +32,24 @@ ZH: dict[str, str] = {
         "batches of its own, extreme ones included."
     ): (
         "为一批 logits [N, 10]（每行一张图像）写出 softmax(logits)，返回概率 [N, 10]，"
-        "并且在某个 logit 为 1000 时依然可用。检查会在它自己的批量上（包"
-        "括极端的批量）与 F.softmax(logits, dim=1) 比较。"
+        "并且在某个 logit 为 1000 时依然可用。"
+        "检查会在它自己的批量上（包括极端的批量）与 F.softmax(logits, dim=1) 比较。"
     ),
     "Try your first version on torch.tensor([[1000.0, 0.0]]): where does it break, and why?": (
         "在 torch.tensor([[1000.0, 0.0]]) 上试试你的第一版：它在哪里出错，为什么？"
     ),
     "softmax(z) equals softmax(z - c) for any constant c in each row: choose c so that no exp can overflow.": (
-        "对每行任意常数 c，softmax(z) 都等于 softmax(z - c)：选一个 c，使任何 exp 都不会溢出。"
+        "对每一行，无论常数 c 取何值，softmax(z) 都等于 softmax(z - c)：选一个 c，使任何 exp 都不会溢出。"
     ),
     "m = logits.max(dim=1, keepdim=True).values; e = (logits - m).exp(); return e / e.sum(dim=1, keepdim=True)": (
-        "m = logits.max(dim=1, keepdim=True).values；e = (logits - m).exp()；"
-        "return e / e.sum(dim=1, keepdim=True)（先减去每行的最大值）"
+        "先减去每行的最大值：m = logits.max(dim=1, keepdim=True).values; e = (logits - m).exp(); "
+        "return e / e.sum(dim=1, keepdim=True)"
     ),
     "ordinary logits (a batch of 8 x 10)": "普通的 logits（8 x 10 的批量）",
     "one image (a batch of 1 x 10)": "单张图像（1 x 10 的批量）",
     "all ten logits equal": "十个 logits 全部相等",
-    "logits of 1000 and -1000": "取值为 1000 和 -1000 的 logits",
-    "logits around 1000 (a batch of 4 x 10)": "1000 附近的 logits（4 x 10 的批量）",
+    "logits of 1000 and -1000": "极端的 logits（1000 和 -1000）",
+    "logits around 1000 (a batch of 4 x 10)": "接近 1000 的 logits（4 x 10 的批量）",
     "pass your function itself, softmax, not a value it returned.": "请传入函数 softmax 本身，而不是它返回的值。",
     "on {case} your function returned {kind}, not a tensor: does it end with return?": (
         "在{case}上，你的函数返回了 {kind}，而不是张量：它最后有没有 return？"
@@ -82,8 +82,8 @@ ZH: dict[str, str] = {
         "works when a logit is 1000. The check compares it with F.cross_entropy."
     ): (
         "写出 cross_entropy(logits, labels)：logits 为 [N, 10]，labels 为 [N]（类别编号）；"
-        "返回每张图像正确类别的对数概率取负后在批量上的平均值，作为一个数，"
-        "并且在某个 logit 为 1000 时依然可用。检查会把它与 F.cross_entropy 比较。"
+        "返回一个数：每张图像正确类别的对数概率取负，再在批量上求平均；"
+        "并且要在某个 logit 为 1000 时依然可用。检查会把它与 F.cross_entropy 比较。"
     ),
     (
         "You need log(softmax) of the right class only; computing softmax first and then its log loses the "
@@ -110,12 +110,16 @@ ZH: dict[str, str] = {
         "在{case}上，你的函数返回了 {kind}，既不是张量也不是数：它最后有没有 return？"
     ),
     "on {case} it returns {count} numbers; the loss of a batch is one number, the mean over its images.": (
-        "在{case}上它返回了 {count} 个数；一个批量的损失是一个数，即对其中各图像的平均。"
+        "在{case}上它返回了 {count} 个数；一个批量的损失是一个数，即其中各图像损失的平均值。"
     ),
     (
-        "on {case} it returns {value}: the log-sum-exp overflows. Subtract each row's largest logit before exp, "
-        "and add it back after the log."
-    ): ("在{case}上它返回了 {value}：log-sum-exp 溢出了。在 exp 之前减去每行最大的 logit，取对数之后再把它加回来。"),
+        "on {case} it returns {value}: an exp overflows, or a probability underflows to 0 before "
+        "the log. Subtract each row's largest logit before exp, and take the log of the sum, not of "
+        "each probability."
+    ): (
+        "在{case}上它返回了 {value}：某个 exp 溢出了，或者某个概率在取对数之前下溢成了 0。"
+        "在 exp 之前减去每行最大的 logit，并对求和结果取对数，而不是对每个概率取对数。"
+    ),
     "the sign is wrong: the loss is minus the log-probability of the right class.": (
         "符号错了：损失是正确类别的对数概率取负。"
     ),
@@ -146,7 +150,7 @@ ZH: dict[str, str] = {
     (
         "that is LeNet-5's trainable subsampling (a coefficient and a bias per map); average pooling itself "
         "learns nothing."
-    ): ("那是 LeNet-5 的可训练下采样（每个特征图一个系数和一个偏置）；平均池化本身什么也不学习。"),
+    ): ("那是 LeNet-5 的可训练下采样（每张特征图一个系数和一个偏置）；平均池化本身什么也不学习。"),
     "a 2x2 average has no weights to learn: it always takes a quarter of each value.": (
         "2x2 平均没有要学习的权重：它总是取每个值的四分之一。"
     ),
