@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 from lenet_course import widgets  # noqa: E402
 from lenet_course.checkpoints import load_model, save_weights  # noqa: E402
 from lenet_course.config import SolverConfig  # noqa: E402
-from lenet_course.data import TensorBatches  # noqa: E402
+from lenet_course.data import TensorBatches, load_mnist  # noqa: E402
 from lenet_course.models import build_model  # noqa: E402
 from lenet_course.schedules import POLICIES, POLICY_TABLE, lr_at, lr_curve  # noqa: E402
 from lenet_course.widgets.view import round_values  # noqa: E402
@@ -228,7 +228,7 @@ def test_training_panel_trains_and_its_curves_grow(small_train, small_test):
     np.testing.assert_allclose(panel.ax.figure.axes[1].get_lines()[0].get_ydata(), h.test_accuracy)
     np.testing.assert_allclose(h.lr, lr_curve(np.arange(30), panel.solver.cfg))
     np.testing.assert_allclose(h.loss, panel.solver.history().loss)  # the events said what the solver saw
-    assert "done at iteration 30" in panel.status.value and "test accuracy" in panel.status.value
+    assert "done at iteration 30" in panel.status.value and "validation accuracy" in panel.status.value
     assert not panel.train_button.disabled and panel.stop_button.disabled
     panel.iterations.value = 20
     panel.train_button.click()  # continues where it stopped
@@ -241,7 +241,10 @@ def test_training_panel_builds_its_data_from_the_config(small_test):
     cfg = SolverConfig(train_batch_size=32, random_seed=7)
     panel = widgets.TrainingPanel(_model("tut"), cfg=cfg, train_limit=640, test_limit=200)
     assert (panel.train_data.batch_size, panel.train_data.seed, panel.train_data.size) == (32, 7, 640)
-    assert panel.base.test_iter == 2 and "640 training digits, 200 test digits" in panel.status.value
+    assert panel.base.test_iter == 2 and "640 training digits, 200 validation digits" in panel.status.value
+    # tuning by hand is choosing settings: the panel measures on the validation split, not the test split
+    torch.testing.assert_close(panel.test_data.labels, load_mnist("val")[1][:200])
+    torch.testing.assert_close(panel.train_data.labels, load_mnist("fit")[1][:640])
 
 
 def test_iterations_and_lr_sliders_stop_at_round_values():
@@ -290,7 +293,7 @@ def test_diverged_run_then_reset_then_a_working_train(small_train, small_test):
     panel.lr.value = 10.0
     panel.train_button.click()
     status = panel.status.value
-    assert "diverged" in status and "Press Reset" in status and "test accuracy" not in status  # no stale 10%
+    assert "diverged" in status and "Press Reset" in status and "accuracy" not in status  # no stale 10%
     assert panel.history.stop_reason.startswith("diverged") and len(panel.history.loss) < 200
     panel.train_button.click()  # training on from NaN weights is refused, with the way out
     assert "press Reset" in panel.status.value and len(panel.history.loss) < 200

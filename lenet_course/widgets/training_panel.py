@@ -27,7 +27,7 @@ from ..config import SolverConfig, required
 from ..data import BatchSource
 from ..schedules import POLICY_TABLE
 from ..solver import Event, History, Solver, StepEvent, StopEvent, TestEvent, test_source, train_source
-from ..viz import plots
+from ..viz.training import plot_live_run
 from .schedule_explorer import schedule_config
 from .view import (
     FigureView,
@@ -87,7 +87,11 @@ class RunRecord:
 
 
 class TrainingPanel(PolicyPanel):
-    """Train ``model`` on an MNIST subset while watching the loss and the test accuracy.
+    """Train ``model`` on an MNIST subset while watching the loss and the validation accuracy.
+
+    By default the first ``train_limit`` digits of the "fit" split, measured every ``test_interval``
+    iterations on the first ``test_limit`` digits of the "val" split (``test_data`` is the solver's
+    name for what it measures on).
 
     Slider moves go to ``Solver.update_config`` and so act at the next iteration. A diverging run
     stops itself and says why (and that Reset is the way back); Stop ends after the current
@@ -126,8 +130,10 @@ class TrainingPanel(PolicyPanel):
             display=0,
             test_initialization=True,
         )
-        self.train_data = train_data or train_source(model, base, device, root, limit=train_limit)
-        self.test_data = test_data or test_source(model, base, device, root, limit=test_limit)
+        # the first train_limit digits of the fit split, measured on the validation split: the test
+        # split is kept for final figures, never for choosing settings
+        self.train_data = train_data or train_source(model, base, device, root, limit=train_limit, split="fit")
+        self.test_data = test_data or test_source(model, base, device, root, limit=test_limit, split="val")
         self.base = base.replace(test_iter=math.ceil(self.test_data.size / base.test_batch_size))
         self.chunk, self.background, self.redraw_seconds = chunk, background, redraw_seconds
         self._initial_weights = copy.deepcopy(model.state_dict())
@@ -183,7 +189,7 @@ class TrainingPanel(PolicyPanel):
         self.widget.add_class("lenet-training-panel")
         self._greeting = (
             f"{type(model).__name__}: {self.train_data.size} training digits, "
-            f"{self.test_data.size} test digits. Press Train."
+            f"{self.test_data.size} validation digits. Press Train."
         )
         show_status(self.status, self._greeting)
         self.redraw()
@@ -349,7 +355,7 @@ class TrainingPanel(PolicyPanel):
     def redraw(self, message: str | None = None, error: bool = False) -> None:
         """Draw the curves heard so far into the one figure, and update the status line."""
         history = self.record.history()
-        plots.plot_training_curves(history, ax=self.view.fresh_axes(), show_lr=True)
+        plot_live_run(history, ax=self.view.fresh_axes(), show_lr=True)
         self.view.render()
         if message is None:
             return
@@ -357,5 +363,5 @@ class TrainingPanel(PolicyPanel):
             message += f" | loss {history.loss[-1]:.3g}"
         # after a divergence the last accuracy belongs to weights that no longer exist: leave it out
         if len(history.test_accuracy) and not self.diverged:
-            message += f" | test accuracy {history.test_accuracy[-1]:.1%}"
+            message += f" | validation accuracy {history.test_accuracy[-1]:.1%}"
         show_status(self.status, message, error)
