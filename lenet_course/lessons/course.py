@@ -57,12 +57,12 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "05_learning_rate_policies",
         "Learning-rate policies",
-        "Caffe's seven lr policies, live sliders, reading a solver.prototxt",
+        "Caffe's seven lr policies as code, live sliders, a solver.prototxt's defaults; a schedule for a val target",
     ),
     Lesson(
         "06_training_lenet",
         "Training LeNet",
-        "write the training loop, then train with Caffe's solver; Caffe's SGD vs torch's, the live training panel",
+        "write the training loop and Caffe's SGD step, then Solver; weight decay, curves on val, SGD vs Adam",
     ),
     Lesson(
         "07_inspecting_tut2_model",
@@ -77,7 +77,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "09_comparison_lab",
         "The comparison lab",
-        "linear, MLP and three LeNets under one budget, 3 seeds each, beside the 1998 paper's table",
+        "six models x 3 seeds under one budget: parameters, multiply-adds, time, test error beside the 1998 paper",
     ),
     Lesson(
         "10_robustness_and_explanations",
@@ -87,7 +87,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "11_zipcode_1989",
         "The 1989 ZIP-code network",
-        "LeCun et al. 1989 rebuilt as published: units, connections and weights counted, trained on 16x16",
+        "the 1989 network as published: 1,256 units, 64,660 connections, 9,760 weights counted; MSE, per-pattern SGD",
     ),
     Lesson(
         "12_lenet5_1998",
