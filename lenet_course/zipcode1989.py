@@ -73,6 +73,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .checkpoints import atomic_write_text
 from .data import load_mnist
 from .paths import lessons_dir
 from .runtime import pick_device
@@ -573,10 +574,7 @@ def cached_run_path() -> Path:
 
 def save_run(run: ZipcodeRun, path: str | Path) -> Path:
     """Write ``run`` (settings, records, timing; not the weights) as JSON to ``path``; returns it."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(run.to_dict(), indent=1) + "\n")
-    return target
+    return atomic_write_text(json.dumps(run.to_dict(), indent=1) + "\n", path)
 
 
 def load_run(path: str | Path | None = None) -> ZipcodeRun:

@@ -112,16 +112,18 @@ def _mse_slip(got: float, outputs: torch.Tensor, labels: torch.Tensor) -> str:
     one_hot = F.one_hot(labels, OUTPUTS).float()
     squared = (outputs - paper_targets(labels)).pow(2)
     slips = {
-        float((outputs - one_hot).pow(2).mean()): "targets of 0 and 1 (one-hot): the wrong classes' target here "
-        "is TARGET_OFF, on the negative side, where the tanh is symmetric.",
-        float(squared.sum(1).mean()): "summed over the 10 outputs: the paper averages over the output units too.",
-        float(squared.sum()): "that is the sum over everything: the paper reports a mean.",
-        float(squared.mean() / 2): "half the mean squared error: the paper's figure is the plain mean.",
-        float(squared.sum(0).mean()): "summed over the patterns: the paper averages over the patterns too.",
+        float((outputs - one_hot).pow(2).mean()): say(
+            "targets of 0 and 1 (one-hot): the wrong classes' target here "
+            "is TARGET_OFF, on the negative side, where the tanh is symmetric."
+        ),
+        float(squared.sum(1).mean()): say("summed over the 10 outputs: the paper averages over the output units too."),
+        float(squared.sum()): say("that is the sum over everything: the paper reports a mean."),
+        float(squared.mean() / 2): say("half the mean squared error: the paper's figure is the plain mean."),
+        float(squared.sum(0).mean()): say("summed over the patterns: the paper averages over the patterns too."),
     }
     for value, why in slips.items():
         if math.isclose(got, value, rel_tol=1e-5, abs_tol=1e-7):
-            return say(why)
+            return why
     return say("it gives {got:.6g}, the paper's MSE is {want:.6g}.", got=got, want=float(squared.mean()))
 
 
@@ -135,7 +137,7 @@ _OTHER_TABLES = (
 
 
 def _variants(maps: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, table: Any) -> dict[str, torch.Tensor]:
-    """The usual wrong versions of the H2 layer, to recognise what a wrong answer did."""
+    """The usual wrong versions of the H2 layer, by what they did (in the learner's language)."""
     zero_padded = torch.stack(
         [
             F.conv2d(F.pad(maps[:, list(row)], (2, 2, 2, 2)), weight[j : j + 1], stride=STRIDE)[:, 0]
@@ -145,16 +147,20 @@ def _variants(maps: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, tabl
     )
     right = partial_connection(maps, weight, bias, table)
     return {
-        "the border reads zeros: the paper's fields that fall off the border read the background plane, "
-        "whose state is BACKGROUND, not 0.": zero_padded + bias,
-        "no bias added: each H2 unit has its own bias, bias[j, y, x].": right - bias,
-        "one bias per map: in 1989 every unit had its own bias, bias[j, y, x], not bias[j, 0, 0].": right
-        - bias
-        + bias[:, :1, :1],
-        "every map reads the same H1 maps: map j must read the maps listed in table[j].": partial_connection(
+        say(
+            "the border reads zeros: the paper's fields that fall off the border read the background plane, "
+            "whose state is BACKGROUND, not 0."
+        ): zero_padded + bias,
+        say("no bias added: each H2 unit has its own bias, bias[j, y, x]."): right - bias,
+        say("one bias per map: in 1989 every unit had its own bias, bias[j, y, x], not bias[j, 0, 0]."): (
+            right - bias + bias[:, :1, :1]
+        ),
+        say("every map reads the same H1 maps: map j must read the maps listed in table[j]."): partial_connection(
             maps, weight, bias, [table[0]] * len(table)
         ),
-        "that is after the squashing: return the weighted sums plus biases, before scaled_tanh.": scaled_tanh(right),
+        say("that is after the squashing: return the weighted sums plus biases, before scaled_tanh."): (
+            scaled_tanh(right)
+        ),
     }
 
 
@@ -196,7 +202,7 @@ def _h2_layer(answer: Any) -> Verdict:
             continue
         for why, wrong in _variants(maps, weight, bias, table).items():
             if torch.allclose(got, wrong, atol=1e-5):
-                return False, say(why)
+                return False, why
         worst = float((got - want).abs().max())
         return False, say(
             "with a table whose rows read {k} maps it is off by up to {worst:.3g}; compare it map by map with "
