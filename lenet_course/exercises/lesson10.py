@@ -84,7 +84,7 @@ def _fgsm(answer: Any) -> Verdict:
     before = _weights(model)
     for eps in (0.1, 0.03, 0.0):
         given = pixels.clone()
-        got = _as_tensor(answer(model, given, labels.clone(), eps), tuple(pixels.shape), "the result")
+        got = _as_tensor(answer(model, given, labels.clone(), eps), tuple(pixels.shape), say("the result"))
         if not _unchanged(model, before):
             return False, say("your function changed the model's weights: FGSM changes the pixels only.")
         if isinstance(got, str):
@@ -230,7 +230,7 @@ def _ece_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
         "Sort the predictions into bins by confidence; in each bin compare how often they were right with "
         "how sure they were; combine the bins so that a bin holding more predictions counts more.",
         "The bins are (0, 1/bins], (1/bins, 2/bins], ...: closed on the right, so a confidence of exactly 1 "
-        "is in the last bin. np.searchsorted(edges[1:-1], confidence, side='left') gives each bin's number.",
+        "is in the last bin. np.searchsorted(edges[1:-1], confidence, side='left') gives each confidence's bin number.",
         "ECE = sum over non-empty bins of (count / N) * |mean(correct in bin) - mean(confidence in bin)|, "
         "with edges = np.linspace(0, 1, bins + 1).",
     ),
@@ -250,23 +250,28 @@ def _ece(answer: Any) -> Verdict:
         for slip, message in (
             (
                 "unweighted",
-                "that is the plain mean of the bins' gaps; weight each bin by its share of the predictions.",
+                say("that is the plain mean of the bins' gaps; weight each bin by its share of the predictions."),
             ),
-            ("signed", "the gaps are summed with their signs, so over- and under-confident bins cancel; take |gap|."),
+            (
+                "signed",
+                say("the gaps are summed with their signs, so over- and under-confident bins cancel; take |gap|."),
+            ),
             (
                 "left_closed",
-                "your bins are closed on the left ([lo, hi)); Guo et al.'s are closed on the right, so a "
-                "confidence of exactly 0.5 belongs to the bin that ends at 0.5, and 1.0 to the last bin.",
+                say(
+                    "your bins are closed on the left ([lo, hi)); Guo et al.'s are closed on the right, so a "
+                    "confidence of exactly 0.5 belongs to the bin that ends at 0.5, and 1.0 to the last bin."
+                ),
             ),
             (
                 "inside_only",
-                "the predictions made with confidence exactly 1.0 are missing: they belong in the last bin.",
+                say("the predictions made with confidence exactly 1.0 are missing: they belong in the last bin."),
             ),
         ):
             if math.isclose(got, variants[slip], rel_tol=1e-6, abs_tol=1e-9) and not math.isclose(
                 variants[slip], variants["right"], rel_tol=1e-9
             ):
-                return False, say(message)
+                return False, message
         return False, say(
             "with {bins} bins and {n} predictions your ECE is {got:.4f}; the ECE is {right:.4f}.",
             bins=bins,

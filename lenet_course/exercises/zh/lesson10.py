@@ -1,6 +1,7 @@
 """Chinese texts of lesson 10's exercises (keys: the English texts in exercises/lesson10.py)."""
 
 ZH: dict[str, str] = {
+    "the result": "结果",
     (
         "Write fgsm(model, pixels, labels, epsilon): the fast gradient sign method. pixels are float digits [N, "
         "1, 28, 28] in [0, 1]; return the adversarial pixels."
@@ -72,7 +73,7 @@ ZH: dict[str, str] = {
     ),
     (
         "The bins are (0, 1/bins], (1/bins, 2/bins], ...: closed on the right, so a confidence of exactly 1 is "
-        "in the last bin. np.searchsorted(edges[1:-1], confidence, side='left') gives each bin's number."
+        "in the last bin. np.searchsorted(edges[1:-1], confidence, side='left') gives each confidence's bin number."
     ): (
         "区间是 (0, 1/bins]、(1/bins, 2/bins]、...：右闭，所以恰好为 1 的置信度落在最后一个区间。"
         "np.searchsorted(edges[1:-1], confidence, side='left') 给出每个置信度所属区间的编号。"
