@@ -8,6 +8,7 @@ compared with the library (:mod:`lenet_course.augment`, :mod:`lenet_course.gener
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -74,9 +75,6 @@ def _random_shift(answer: Any) -> Verdict:
     if not isinstance(out, torch.Tensor) or tuple(out.shape) != tuple(images.shape):
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         return False, say("it should return a tensor of shape {want}, got {got}.", want=tuple(images.shape), got=shape)
-    same = answer(images, 0, torch.Generator().manual_seed(0))
-    if not torch.allclose(same.float(), images):
-        return False, say("with max_shift 0 every image must come back unchanged.")
     shifts = []
     for k in range(len(images)):
         found = _which_shift(images[k], out[k], 2)
@@ -98,6 +96,9 @@ def _random_shift(answer: Any) -> Verdict:
         )
     if all(dx == dy for dx, dy in shifts):
         return False, say("dx and dy are always equal: draw them independently.")
+    same = answer(images, 0, torch.Generator().manual_seed(0))
+    if not torch.allclose(same.float(), images):
+        return False, say("with max_shift 0 every image must come back unchanged.")
     again = answer(images, 2, torch.Generator().manual_seed(0))
     if not torch.equal(again, out):
         return False, say("the same generator seed gave different shifts: draw only from the generator given.")
@@ -105,16 +106,25 @@ def _random_shift(answer: Any) -> Verdict:
 
 
 # ---- 08.early_stopping ----------------------------------------------------------------------------
-_STOP_CASES: tuple[tuple[tuple[float, ...], int, str], ...] = (
-    ((), 1, "with no epochs yet there is nothing to stop."),
-    ((0.90,), 1, "after one epoch its value is the best so far, and it is 0 epochs old."),
-    ((0.90, 0.91, 0.92, 0.93), 1, "the accuracy improved at every epoch: nothing to stop."),
-    ((0.90, 0.95, 0.94), 1, "the best (epoch 2) is 1 epoch old: with patience 1, stop."),
-    ((0.90, 0.95, 0.94), 2, "the best is 1 epoch old: with patience 2, go on."),
-    ((0.90, 0.95, 0.93, 0.94), 2, "compare with the best so far, not with the previous epoch: 0.95 is 2 epochs old."),
-    ((0.90, 0.95, 0.94, 0.95), 2, "an equal value is not an improvement: the first 0.95 stays the best, 2 epochs old."),
-    ((0.95, 0.90), 2, "the best is 1 epoch old; patience 2 waits for a second epoch without improvement."),
-    ((0.95, 0.90, 0.91), 2, "the best is 2 epochs old: with patience 2, stop."),
+#: (values, patience, why) with ``why`` a function, so that it is said in the learner's language when shown.
+_STOP_CASES: tuple[tuple[tuple[float, ...], int, Callable[[], str]], ...] = (
+    ((), 1, lambda: say("with no epochs yet there is nothing to stop.")),
+    ((0.90,), 1, lambda: say("after one epoch its value is the best so far, and it is 0 epochs old.")),
+    ((0.90, 0.91, 0.92, 0.93), 1, lambda: say("the accuracy improved at every epoch: nothing to stop.")),
+    ((0.90, 0.95, 0.94), 1, lambda: say("the best (epoch 2) is 1 epoch old: with patience 1, stop.")),
+    ((0.90, 0.95, 0.94), 2, lambda: say("the best is 1 epoch old: with patience 2, go on.")),
+    (
+        (0.90, 0.95, 0.93, 0.94),
+        2,
+        lambda: say("compare with the best so far, not with the previous epoch: 0.95 is 2 epochs old."),
+    ),
+    (
+        (0.90, 0.95, 0.94, 0.95),
+        2,
+        lambda: say("an equal value is not an improvement: the first 0.95 stays the best, 2 epochs old."),
+    ),
+    ((0.95, 0.90), 2, lambda: say("the best is 1 epoch old; patience 2 waits for a second epoch without improvement.")),
+    ((0.95, 0.90, 0.91), 2, lambda: say("the best is 2 epochs old: with patience 2, stop.")),
 )
 
 
@@ -144,19 +154,19 @@ def _early_stopping(answer: Any) -> Verdict:
                 patience=patience,
                 got=got,
                 right=right,
-                why=say(why),
+                why=why(),
             )
     g = torch.Generator().manual_seed(8)
     for _ in range(200):
         n = int(torch.randint(1, 15, (1,), generator=g))
-        values = [round(float(v), 2) for v in torch.rand(n, generator=g) * 0.1 + 0.9]
+        drawn = [round(float(v), 2) for v in torch.rand(n, generator=g) * 0.1 + 0.9]
         patience = int(torch.randint(1, 5, (1,), generator=g))
-        if bool(answer(list(values), patience)) != should_stop(values, patience):
+        if bool(answer(list(drawn), patience)) != should_stop(drawn, patience):
             return False, say(
                 "should_stop({values}, patience={patience}) should be {right}.",
-                values=values,
+                values=drawn,
                 patience=patience,
-                right=should_stop(values, patience),
+                right=should_stop(drawn, patience),
             )
     return True, say("it agrees with the library's rule on every case tried, ties and empty lists included.")
 
@@ -193,7 +203,12 @@ def _dropout_caffe(answer: Any) -> Verdict:
         return False, say("no nn.Dropout module found: create it in __init__ (self.drop = nn.Dropout(0.5)).")
     if any(abs(m.p - 0.5) > 1e-12 for m in drops):
         return False, say("the dropout rate should be p=0.5, got {p}.", p=[m.p for m in drops])
-    model.load_state_dict(theirs)
+    biases = torch.Generator().manual_seed(3)
+    with torch.no_grad():  # non-zero biases, so that dropout's place shows in the output
+        for name, value in reference.named_parameters():
+            if name.endswith("bias"):
+                value.uniform_(-0.5, 0.5, generator=biases)
+    model.load_state_dict(reference.state_dict())
     x = torch.rand(16, 1, 28, 28, generator=torch.Generator().manual_seed(1))
     model.eval()
     reference.eval()

@@ -58,7 +58,8 @@ def _parameter_count(answer: Any) -> Verdict:
 @exercise(
     "13.choose_split",
     "Your recipe must choose how long to train and which learning rate to use. On which split do you "
-    "measure the candidates: 'fit', 'val' or 'test'?",
+    "measure the candidates: the 55,000 digits it fits on, the 5,000 held out of the training file, or "
+    "the 10,000 test digits? Give the split's name as load_mnist spells it.",
     (
         "A split used to choose is no longer an honest measure of what was chosen.",
         "One split trains the weights, one chooses the settings, one is kept untouched for the final figure.",

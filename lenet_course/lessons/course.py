@@ -72,7 +72,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "08_generalisation",
         "Generalisation",
-        "overfit on purpose, then weight decay, augmentation, dropout and early stopping, each measured on val",
+        "overfit 1,000 digits on purpose; weight decay, augmentation, dropout, early stopping, each measured on val",
     ),
     Lesson(
         "09_comparison_lab",
@@ -97,7 +97,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "13_capstone",
         "Capstone",
-        "design a LeNet under 50,000 parameters that reaches 99.3% in 10 CPU minutes, justified on val",
+        "a LeNet under 50,000 parameters, >= 99.3% test in 1,200 CPU-seconds; your recipe sees fit/val only",
     ),
     Lesson(
         "A1_scaling_out",
