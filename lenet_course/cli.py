@@ -1,4 +1,4 @@
-"""``lenet-course train | evaluate | info | lessons | lab``: the library's training and inspection from a shell.
+"""``lenet-course train | evaluate | info | reproduce | lessons | lab``: training and inspection from a shell.
 
 Every mistake a user can make ends in one paragraph naming the problem and the fix, with exit
 code 2 and nothing lost: files are checked before any training starts, an existing ``--out`` is
@@ -6,6 +6,10 @@ never overwritten without ``--force``, and a run that diverged writes its weight
 ``<stem>-diverged.pt``. Ctrl-C and SIGHUP behave as in Caffe's solver: Ctrl-C finishes the
 iteration, writes a snapshot, prints the command that resumes from it and exits with 130;
 SIGHUP writes a snapshot and carries on.
+
+``reproduce lenet5-1998`` and ``reproduce zipcode-1989`` rerun the historical networks' full
+runs (lessons 12 and 11) and write their results as JSON (``--out``, default
+``runs/reproduce/<network>.json``; the lessons read the copies in ``notebooks/results/``).
 
 ``train`` runs unchanged under ``torchrun --nproc_per_node N`` (or ``python -m
 torch.distributed.run``): it joins the process group torchrun describes, each process trains on
@@ -395,6 +399,98 @@ def _info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: The networks ``reproduce`` knows: (default passes, default seeds, results file name).
+REPRODUCIBLE = {"lenet5-1998": (20, 3, "lenet5_1998.json"), "zipcode-1989": (23, 1, "zipcode_1989.json")}
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from .paths import runs_dir
+
+    default_passes, default_seeds, file_name = REPRODUCIBLE[args.network]
+    passes = default_passes if args.passes is None else args.passes
+    seeds = default_seeds if args.seeds is None else args.seeds
+    for flag, value in (("--passes", passes), ("--seeds", seeds), ("--batch-size", args.batch_size)):
+        if value is not None and value < 1:
+            raise UsageError(f"{flag} must be at least 1, got {value}")
+    if args.train_limit is not None and args.train_limit < 1:
+        raise UsageError(f"--train-limit must be at least 1 image, got {args.train_limit}")
+    if args.first_seed < 0:
+        raise UsageError(f"--first-seed must be 0 or more, got {args.first_seed}")
+    if args.network == "zipcode-1989" and seeds != 1:
+        raise UsageError("zipcode-1989 reproduces one run (the paper's); leave --seeds out or pass --seeds 1")
+    out = args.out if args.out is not None else runs_dir("reproduce", file_name)
+    check_output_file(out, args.force)
+    if args.data_dir is not None:
+        os.environ["LENET_COURSE_DATA"] = str(args.data_dir)
+    device = requested_device(args)
+    command = shlex.join([args.prog, *args.argv])
+    started = time.perf_counter()
+    if args.network == "lenet5-1998":
+        _reproduce_lenet5(args, passes, seeds, device, command, out)
+    else:
+        _reproduce_zipcode(args, passes, device, out)
+    print(f"wrote {out} ({time.perf_counter() - started:.0f} s in all)")
+    return EXIT_OK
+
+
+def _reproduce_lenet5(args: argparse.Namespace, passes: int, seeds: int, device, command: str, out: Path) -> None:
+    from .reproduce import DEFAULT_BATCH_SIZE, ReproductionError, reproduce_lenet5_1998, save_results, summarize
+
+    def show(seed: int, r) -> None:
+        took = r.seconds + r.curvature_seconds + r.eval_seconds
+        print(
+            f"seed {seed} pass {r.pass_number:2d}: eta {r.rate:.5f}  train error {r.train_error:.2%}  "
+            f"test error {r.test_error:.2%}  ({took:.0f} s)",
+            flush=True,
+        )
+
+    try:
+        result = reproduce_lenet5_1998(
+            range(args.first_seed, args.first_seed + seeds),
+            passes,
+            command=command,
+            on_pass=None if args.no_progress else show,
+            on_progress=lambda so_far: save_results(so_far, out),  # a stopped run keeps its passes
+            batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
+            train_limit=args.train_limit,
+            device=device,
+        )
+    except ReproductionError as err:
+        raise UsageError(str(err)) from None
+    save_results(result, out)
+    summary = summarize(result)
+    print(
+        f"final test error over {len(summary.seeds)} seed(s): {summary.mean:.2%} +- {summary.sd:.2%} (sd); "
+        f"one 10,000-image test error has a standard error of {summary.standard_error:.2%}; the paper: 0.95%"
+    )
+
+
+def _reproduce_zipcode(args: argparse.Namespace, passes: int, device, out: Path) -> None:
+    from .zipcode1989 import ZipcodeError, save_run, train_zipcode_net
+
+    def show(r) -> None:
+        print(
+            f"pass {r.pass_number:2d}: train error {r.train_error:.2%}  test error {r.test_error:.2%}  "
+            f"({r.seconds:.0f} s)",
+            flush=True,
+        )
+
+    options = {"batch_size": args.batch_size} if args.batch_size else {}
+    try:
+        run = train_zipcode_net(
+            passes,
+            0,
+            device=device,
+            train_limit=args.train_limit,
+            on_pass=None if args.no_progress else show,
+            **options,
+        )
+    except ZipcodeError as err:
+        raise UsageError(str(err)) from None
+    save_run(run, out)
+    print(f"final test error {run.final.test_error:.2%} ({run.total_seconds:.0f} s)")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose errors are a :class:`UsageError` (one line, exit 2) instead of usage + exit."""
 
@@ -486,9 +582,20 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     info.add_argument("model_file", type=_nonempty_path)
     info.set_defaults(run=_info)
 
+    reproduce = sub.add_parser("reproduce", help="rerun a historical network's full run (lessons 11 and 12)")
+    reproduce.add_argument("network", choices=tuple(REPRODUCIBLE), help="lenet5-1998 (lesson 12) or zipcode-1989 (11)")
+    reproduce.add_argument("--passes", type=int, help="passes through the training set (default: the paper's)")
+    reproduce.add_argument("--seeds", type=int, help="runs, with seeds 0, 1, ... (default: 3 for lenet5-1998)")
+    reproduce.add_argument("--first-seed", dest="first_seed", type=int, default=0, help="the first seed (default 0)")
+    reproduce.add_argument("--batch-size", dest="batch_size", type=int, help="samples per weight update")
+    reproduce.add_argument("--train-limit", dest="train_limit", type=int, help="train on the first N images only")
+    reproduce.add_argument("--out", type=_nonempty_path, help="results JSON (default: runs/reproduce/<network>.json)")
+    reproduce.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    reproduce.set_defaults(run=_reproduce)
+
     add_lesson_commands(sub)  # lessons DIR, lab [DIR]
 
-    for p in (train, evaluate, info):
+    for p in (train, evaluate, info, reproduce):
         p.add_argument("--data-dir", type=_nonempty_path, help="MNIST root (default: $LENET_COURSE_DATA or data/)")
         p.add_argument("--cpu", action="store_true", help="use the CPU even when CUDA is available")
         p.add_argument(

@@ -264,6 +264,11 @@ class Solver:
     same iteration. Rank 0 alone emits events (prints), tests, holds the prefix lock and writes
     snapshots; every rank restores from the same snapshot. A rank that loses its peers raises
     :class:`~lenet_course.distributed.RankFailedError`.
+
+    ``loss_fn`` (default ``F.cross_entropy``) is the training loss and the test loss: any
+    ``loss_fn(outputs, labels, reduction="mean" | "sum")``, e.g.
+    :func:`lenet_course.lenet1998.map_loss` for the 1998 paper's RBF network. Accuracy is always
+    the largest output's class.
     """
 
     def __init__(
@@ -283,8 +288,11 @@ class Solver:
         progress: bool = True,
         fast: bool = True,
         world: World | None = None,
+        loss_fn: Callable[..., Tensor] = F.cross_entropy,
     ) -> None:
         self.cfg = cfg or SolverConfig()
+        #: ``loss_fn(outputs, labels, reduction="mean" | "sum")``, as ``F.cross_entropy`` (default)
+        self.loss_fn = loss_fn
         self.world = current_world() if world is None else world
         if self.world.distributed:  # refused before anything is built or loaded
             per_rank_batch(self.cfg.train_batch_size, self.world.size)
@@ -404,7 +412,7 @@ class Solver:
             x, y = shard(*self.train_data.next_batch(), self.world)
             defer = self.world.distributed and i < cfg.iter_size - 1
             with self.net.no_sync() if defer else contextlib.nullcontext():  # type: ignore[operator]
-                loss = F.cross_entropy(self.net(x), y)
+                loss = self.loss_fn(self.net(x), y)
                 loss.backward()  # gradients add up over the passes; prepare_gradients_ divides them
             total = loss.detach() if total is None else total + loss.detach()
         norm = prepare_gradients_(self._parameters(), cfg)
@@ -476,7 +484,7 @@ class Solver:
                 if interruptible and self._stop_request is not None:
                     return None
                 logits = self.model(x)
-                total_loss += F.cross_entropy(logits, y, reduction="sum").to(wide)
+                total_loss += self.loss_fn(logits, y, reduction="sum").to(wide)
                 correct += (logits.argmax(1) == y).sum()
                 seen += len(y)
         if seen == 0:

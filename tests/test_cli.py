@@ -590,6 +590,21 @@ BAD_INPUTS = [
 ]
 
 
+BAD_INPUTS += [
+    BadInput("reproduce with no passes", ["reproduce", "lenet5-1998", "--passes", "0"], "--passes must be at least 1"),
+    BadInput("reproduce an unknown network", ["reproduce", "lenet7"], "invalid choice: 'lenet7'"),
+    BadInput(
+        "reproduce the 1989 run with several seeds", ["reproduce", "zipcode-1989", "--seeds", "3"], "reproduces one run"
+    ),
+    BadInput(
+        "reproduce over an existing file",
+        ["reproduce", "lenet5-1998", "--out", "{tmp}/exists.json"],
+        "already exists",
+        _write("exists.json", b"{}"),
+    ),
+]
+
+
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=[case.name for case in BAD_INPUTS])
 def test_bad_input_ends_in_one_short_message(case, tmp_path, monkeypatch, capsys, sgd_snapshot):
     monkeypatch.chdir(tmp_path)  # anything written by mistake lands here, and is checked below

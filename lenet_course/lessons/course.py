@@ -92,7 +92,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "12_lenet5_1998",
         "LeNet-5 as in 1998",
-        "RBF outputs, the MAP loss and the diagonal Levenberg-Marquardt method, against the paper's 0.95%",
+        "the paper's LeNet-5: 32x32 input, fixed 7x12 RBF bitmaps, MAP loss and SDLM written; against its 0.95%",
     ),
     Lesson(
         "13_capstone",
