@@ -61,7 +61,31 @@ def learner_texts(module: str) -> list[str]:
             mistakes = node.args[_MISTAKE_CHECKERS[name]]
             if isinstance(mistakes, ast.Dict):
                 found += [s for value in mistakes.values for s in _strings(value)]
+    for node in ast.walk(tree):  # the "slips" tables: {"what this wrong answer did": value, ...}
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+            if any(isinstance(t, ast.Name) and t.id == SLIPS for t in node.targets):
+                found += [s for part in (*node.value.keys, *node.value.values) if part for s in _strings(part)]
     return list(dict.fromkeys(t for t in found if re.search(r"[A-Za-z]", t)))
+
+
+#: The name a checker gives its table of typical wrong answers and what they did; its texts count as
+#: learner texts, and ``say(why)`` for ``why`` taken from ``SLIPS.items()`` is traceable.
+SLIPS = "slips"
+
+
+def _slip_names(tree: ast.AST) -> set[str]:
+    """The loop variables bound by ``for ... in slips.items()`` (or ``slips``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For):
+            source = (
+                node.iter.func.value
+                if isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute)
+                else node.iter
+            )
+            if isinstance(source, ast.Name) and source.id == SLIPS:
+                names |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+    return names
 
 
 def untraceable_says(module: str) -> list[int]:
@@ -73,10 +97,15 @@ def untraceable_says(module: str) -> list[int]:
     if module == "core":
         return []
     tree = ast.parse((HERE / f"{module}.py").read_text(encoding="utf-8"))
+    slip_names = _slip_names(tree)
     return [
         node.lineno
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and _name(node.func) == "say" and node.args and not _strings(node.args[0])
+        if isinstance(node, ast.Call)
+        and _name(node.func) == "say"
+        and node.args
+        and not _strings(node.args[0])
+        and not (isinstance(node.args[0], ast.Name) and node.args[0].id in slip_names)
     ]
 
 
