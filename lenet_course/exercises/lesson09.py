@@ -22,6 +22,7 @@ from torch import nn
 from ..comparison import Entrant, GridBudget, seeded_builder, standard_error, train_one
 from ..complexity import complexity, conv2d_macs
 from ..models import INPUT_SCALES, count_parameters
+from ..runtime import seeded
 from .core import AnswerError, Verdict, as_number, exercise, numeric, say
 
 # --- 09.conv_macs: the learner's multiply-add counter for one convolution --------------------------
@@ -80,8 +81,7 @@ def _conv_macs(answer: Any) -> Verdict:
         raise AnswerError(say("give the function itself (conv_macs), not a number."))
     generator = torch.Generator().manual_seed(9)
     for kwargs, shape in _CONV_CASES:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(9)
+        with seeded(9):  # the same layer every time, and the process's random stream untouched
             conv = nn.Conv2d(**kwargs)
         x = torch.randn(shape, generator=generator)
         with torch.no_grad():
