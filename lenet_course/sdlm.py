@@ -33,7 +33,10 @@ the summed losses would not do, its cross-sample terms do not vanish when square
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -95,6 +98,23 @@ def head_curvature_factors(head_loss: HeadLoss, outputs: Tensor, targets: Tensor
     return (vectors * values.clamp(min=0).sqrt().unsqueeze(1)).to(outputs.dtype)
 
 
+def _without_torch_jit_deprecation(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``function`` with torch.func's internal "torch.jit.script is deprecated" warning hidden.
+
+    The warning comes from inside torch (its first vmap/hessian call), says nothing about the
+    learner's code, and would otherwise print a path of the installation in the lesson's output.
+    """
+
+    @functools.wraps(function)
+    def quiet(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
+            return function(*args, **kwargs)
+
+    return quiet
+
+
+@_without_torch_jit_deprecation
 def gauss_newton_diagonal(
     model: nn.Module,
     inputs: Tensor,

@@ -36,11 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     for path in lessons:
         run = run_lesson(path, budget=args.budget, timeout=args.timeout)
         runs.append(run)
-        if storing:
+        if storing:  # stored with its time at once: a later lesson that fails loses nothing
             store(run, path)
+            record_times([run])
         print(f"{run.name:<40} {run.seconds:7.1f} s", flush=True)
-    if storing:
-        record_times(runs)
     print(time_table(runs))
     return 0
 
