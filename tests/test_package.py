@@ -196,7 +196,9 @@ def course(tmp_path, monkeypatch):
 
 def test_the_real_lessons_are_copied_whole_into_a_new_folder(tmp_path):
     report = copy_lessons(tmp_path / "new" / "place")
-    names = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+    names = lesson_folder.shipped_course_files()  # the lessons, zh/, solutions/ and results/
+    assert {p.name for p in (REPO / "notebooks").glob("*.ipynb")} <= set(names)
+    assert {"zh/00_start_here.ipynb", "solutions/lesson02.py", "results/lesson_times.json"} <= set(names)
     assert report.copied == names and not (report.kept or report.updated or report.unchanged)
     for name in names:
         assert (tmp_path / "new" / "place" / name).read_bytes() == (REPO / "notebooks" / name).read_bytes()
