@@ -1,7 +1,7 @@
 # Entry points, each doing all set-up on first use:
 #   make lab        create/reuse .venv, install the course, open it in JupyterLab
 #   make test       create/reuse .venv, install the course, run every test (library, lessons, browser)
-#                   with the lessons on the short "ci" budget: under 10 minutes on 2 cores
+#                   with the lessons (both editions) on the short "ci" budget
 #   make test-full  the same with the lessons replayed on the full budget, as learners run them:
 #                   for maintainers, before storing a lesson's outputs
 #   make test-lib / make test-notebooks   one half of `make test`
