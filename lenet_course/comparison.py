@@ -9,7 +9,10 @@ model gets the same treatment (:class:`GridBudget`):
   defaults: Caffe's SGD, base_lr 0.01, momentum 0.9, weight_decay 0.0005, the "inv" policy),
   batches of 64 from the "fit" split (55,000 images), the same number of iterations, run by the
   library's loop (:class:`~lenet_course.solver.Solver`, with each model's own loss:
-  cross-entropy, or the 1998 paper's MAP criterion for its RBF network);
+  cross-entropy, or the 1998 paper's MAP criterion for its RBF network). One number may differ
+  per model, its ``base_lr`` (:attr:`Entrant.base_lr`), and only when it was chosen on "val" by
+  :func:`choose_base_lr`: the MAP criterion is a sum of squared distances, its gradients are far
+  larger than cross-entropy's, and Caffe's 0.01 leaves the RBF network at chance;
 - the same choice made on "val" only: every ``val_every`` iterations the model is scored on the
   5,000 validation images and the weights with the lowest validation error are kept (early
   stopping by snapshot); the test split is read once per run, at the end, for the table;
@@ -17,8 +20,9 @@ model gets the same treatment (:class:`GridBudget`):
   table reports mean ± sd and the reader can see how much of a difference is luck.
 
 Each finished run is written at once to a JSON cache under :func:`lenet_course.paths.runs_dir`,
-keyed by the budget, the device type and each model's shape (class, parameters, multiply-adds),
-so running the lesson again reuses it and only trains what is missing or changed.
+keyed by the budget, the device type, each model's shape (class, parameters, multiply-adds) and
+its learning rate, so running the lesson again reuses it and only trains what is missing or
+changed.
 
 :func:`standard_error` is the other half of reading the table: an error rate measured on n test
 images is itself uncertain, by about sqrt(p (1 - p) / n).
@@ -32,7 +36,6 @@ import hashlib
 import json
 import math
 import os
-import platform
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .checkpoints import atomic_write_text
 from .complexity import complexity
 from .config import SolverConfig
 from .data import TensorBatches, evaluation_batches
@@ -51,7 +55,7 @@ from .evaluate import evaluate
 from .lenet1998 import build_paper_lenet5, map_loss
 from .models import build_model, input_scale
 from .paths import runs_dir
-from .runtime import pick_device, seeded
+from .runtime import cpu_and_threads, pick_device, seeded
 from .solver import Solver
 
 __all__ = [
@@ -64,13 +68,17 @@ __all__ = [
     "GridBudget",
     "ModelSummary",
     "PaperResult",
+    "RateChoice",
+    "RateTrial",
     "RunResult",
+    "choose_base_lr",
     "default_cache_path",
     "device_name",
     "fingerprint",
     "format_table",
     "grid_entrants",
     "load_results",
+    "load_trials",
     "paper_figure",
     "run_grid",
     "save_results",
@@ -84,6 +92,14 @@ __all__ = [
 FIT_IMAGES, VAL_IMAGES, TEST_IMAGES = 55_000, 5_000, 10_000
 #: The version of the JSON written by :func:`save_results` (and read by :func:`load_results`).
 FORMAT_VERSION = 1
+#: The shared recipe's learning rate (Caffe's LeNet solver, :class:`~lenet_course.config.SolverConfig`).
+SHARED_BASE_LR = SolverConfig().base_lr
+#: The rates :func:`choose_base_lr` tries for the lesson's RBF network: Caffe's, then each about a
+#: third of the one before (half a decade apart), down to 0.0003.
+RBF_RATES = (0.01, 0.003, 0.001, 0.0003)
+#: The seed of a rate trial: not one of the grid's seeds, so the rate is not chosen on the very
+#: runs that are then reported.
+TRIAL_SEED = 0
 
 LossFn = Callable[..., Tensor]
 
@@ -96,13 +112,21 @@ class ComparisonError(ValueError):
 @dataclass(frozen=True)
 class Entrant:
     """One row of the grid: a short ``key``, a ``label`` for tables, ``build(seed) -> model`` (a
-    fresh model whose initial weights depend on the seed alone) and the training loss."""
+    fresh model whose initial weights depend on the seed alone), the training loss, and
+    ``base_lr``: None for the shared recipe's rate, or a rate chosen on "val" for this model
+    (:meth:`RateChoice.entrant`)."""
 
     key: str
     label: str
     build: Callable[[int], nn.Module]
     loss_fn: LossFn = F.cross_entropy
     loss_name: str = "cross-entropy"
+    base_lr: float | None = None
+
+    @property
+    def learning_rate(self) -> float:
+        """The base_lr this model trains with."""
+        return SHARED_BASE_LR if self.base_lr is None else self.base_lr
 
 
 def _named(name: str, **kwargs: Any) -> Callable[[int], nn.Module]:
@@ -222,10 +246,16 @@ class GridBudget:
         """Passes over the training images each run makes."""
         return self.images_seen / self.fit_images
 
-    def solver_config(self, seed: int) -> SolverConfig:
-        """The Caffe LeNet recipe with this budget's batch size, length and seed; the solver's own
-        tests, displays and snapshots are off (validation is done between chunks of training)."""
+    def solver_config(self, seed: int, base_lr: float | None = None) -> SolverConfig:
+        """The Caffe LeNet recipe with this budget's batch size, length and seed (and ``base_lr``
+        when given); the solver's own tests, displays and snapshots are off (validation is done
+        between chunks of training)."""
+        if base_lr is not None and (
+            isinstance(base_lr, bool) or not (isinstance(base_lr, float | int) and 0 < base_lr < math.inf)
+        ):
+            raise ComparisonError(f"base_lr must be a positive number such as 0.001, got {base_lr!r}")
         return SolverConfig(
+            base_lr=SHARED_BASE_LR if base_lr is None else float(base_lr),
             max_iter=self.iterations,
             train_batch_size=self.batch_size,
             test_batch_size=min(500, self.val_images),
@@ -274,17 +304,7 @@ def device_name(device: torch.device | str | None = None) -> str:
         return torch.cuda.get_device_name(dev)
     if dev.type != "cpu":
         return dev.type.upper()
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    model = model or platform.processor() or platform.machine()
-    threads = torch.get_num_threads()
-    return f"{model}, {threads} torch thread{'' if threads == 1 else 's'}"
+    return cpu_and_threads()
 
 
 @dataclass(frozen=True)
@@ -293,7 +313,7 @@ class RunResult:
 
     Errors are fractions (0.0123 = 1.23%). ``val_curve`` holds (iteration, validation error)
     after each chunk of training; ``best_iteration`` is where the kept weights were; the test
-    error is of those weights, on ``test_images`` images.
+    error is of those weights, on ``test_images`` images. ``base_lr`` is the rate it trained with.
     """
 
     model: str
@@ -318,23 +338,35 @@ class RunResult:
     test_error: float
     test_images: int
     diverged: bool = False
+    base_lr: float = SHARED_BASE_LR
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["val_curve"] = [list(p) for p in self.val_curve]
-        data["train_loss"] = list(self.train_loss)
-        return data
+        return _as_json(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        names = {f.name for f in dataclasses.fields(cls)}
-        missing = names - set(data) - {"diverged"}
-        if missing:
-            raise ComparisonError(f"a run record lacks {', '.join(sorted(missing))}; run the grid again to rebuild it")
-        values = {k: v for k, v in data.items() if k in names}
-        values["val_curve"] = tuple((int(i), float(e)) for i, e in data["val_curve"])
-        values["train_loss"] = tuple(float(v) for v in data["train_loss"])
-        return cls(**values)
+        return cls(**_fields_from_json(cls, data, "a run record", "run the grid again to rebuild it"))
+
+
+def _as_json(record: RunResult | RateTrial) -> dict[str, Any]:
+    """A run's or trial's fields as JSON values (its curves as lists)."""
+    data = dataclasses.asdict(record)
+    data["val_curve"] = [list(p) for p in record.val_curve]
+    data["train_loss"] = list(record.train_loss)
+    return data
+
+
+def _fields_from_json(cls: type, data: dict[str, Any], what: str, remedy: str) -> dict[str, Any]:
+    """The fields of dataclass ``cls`` read back from ``data``: those without a default must be
+    there (else one sentence naming ``what`` lacks them, and the ``remedy``); curves as tuples."""
+    fields = dataclasses.fields(cls)
+    missing = {f.name for f in fields if f.default is dataclasses.MISSING} - set(data)
+    if missing:
+        raise ComparisonError(f"{what} lacks {', '.join(sorted(missing))}; {remedy}")
+    values = {k: v for k, v in data.items() if k in {f.name for f in fields}}
+    values["val_curve"] = tuple((int(i), float(e)) for i, e in data["val_curve"])
+    values["train_loss"] = tuple(float(v) for v in data["train_loss"])
+    return values
 
 
 def fingerprint(model: nn.Module) -> str:
@@ -351,22 +383,38 @@ def _error(solver: Solver) -> float:
     return 1.0 - solver.test().accuracy
 
 
-def train_one(
+@dataclass
+class _Trained:
+    """A model trained under a budget with the best-validation weights loaded (before any test)."""
+
+    model: nn.Module
+    parameters: int
+    macs: int
+    fingerprint: str
+    scale: str
+    device: torch.device
+    iterations: int
+    seconds: float
+    curve: list[tuple[int, float]]
+    losses: list[float]
+    best_iteration: int
+    best_error: float
+    diverged: bool
+
+
+def _train_keep_best(
     entrant: Entrant,
     seed: int,
     budget: GridBudget,
-    *,
-    device: torch.device | str | None = None,
-    root: str | os.PathLike | None = None,
-) -> RunResult:
-    """Train ``entrant`` with ``seed`` under ``budget``; keep the best-validation weights; test them.
-
-    Training time counts the solver's iterations only (validation and testing are timed out), on
-    the device the solver runs on; the result says which one.
-    """
+    base_lr: float,
+    device: torch.device | str | None,
+    root: str | os.PathLike | None,
+) -> _Trained:
+    """Train under ``budget`` with ``base_lr``, scoring "val" after each chunk; the weights with the
+    lowest validation error are loaded at the end. The test split is not touched here."""
     model = entrant.build(seed)
     cost = complexity(model)
-    cfg = budget.solver_config(seed)
+    cfg = budget.solver_config(seed, base_lr)
     dev = pick_device(cfg.solver_mode, device)
     scale = input_scale(model)
     train = TensorBatches(
@@ -396,33 +444,67 @@ def train_one(
             best_error, best_iteration = error, solver.iter
             best_state = copy.deepcopy(solver.model.state_dict())
     solver.model.load_state_dict(best_state)
+    return _Trained(
+        model=solver.model,
+        parameters=cost.parameters,
+        macs=cost.macs,
+        fingerprint=_fingerprint_of(model, cost.parameters, cost.macs),
+        scale=scale,
+        device=dev,
+        iterations=solver.iter,
+        seconds=seconds,
+        curve=curve,
+        losses=losses,
+        best_iteration=best_iteration,
+        best_error=best_error if math.isfinite(best_error) else 1.0,
+        diverged=diverged,
+    )
+
+
+def train_one(
+    entrant: Entrant,
+    seed: int,
+    budget: GridBudget,
+    *,
+    device: torch.device | str | None = None,
+    root: str | os.PathLike | None = None,
+) -> RunResult:
+    """Train ``entrant`` with ``seed`` under ``budget``; keep the best-validation weights; test them.
+
+    Training time counts the solver's iterations only (validation and testing are timed out), on
+    the device the solver runs on; the result says which one.
+    """
+    done = _train_keep_best(entrant, seed, budget, entrant.learning_rate, device, root)
     test_batch = min(500, budget.test_images)
-    test_data = evaluation_batches(scale, test_batch, split="test", device=dev, root=root, limit=budget.test_limit)
-    result = evaluate(solver.model, test_data, batch_size=test_batch)
-    images = solver.iter * budget.batch_size
+    test_data = evaluation_batches(
+        done.scale, test_batch, split="test", device=done.device, root=root, limit=budget.test_limit
+    )
+    result = evaluate(done.model, test_data, batch_size=test_batch)
+    images = done.iterations * budget.batch_size
     return RunResult(
         model=entrant.key,
         label=entrant.label,
         seed=seed,
-        fingerprint=_fingerprint_of(model, cost.parameters, cost.macs),
-        parameters=cost.parameters,
-        macs=cost.macs,
+        fingerprint=done.fingerprint,
+        parameters=done.parameters,
+        macs=done.macs,
         loss=entrant.loss_name,
-        iterations=solver.iter,
+        iterations=done.iterations,
         batch_size=budget.batch_size,
         images_seen=images,
         epochs=images / budget.fit_images,
-        train_seconds=seconds,
-        seconds_per_epoch=seconds / max(images, 1) * budget.fit_images,
-        device=dev.type,
-        device_name=device_name(dev),
-        val_curve=tuple(curve),
-        train_loss=tuple(losses),
-        best_iteration=best_iteration,
-        val_error=best_error if math.isfinite(best_error) else 1.0,
+        train_seconds=done.seconds,
+        seconds_per_epoch=done.seconds / max(images, 1) * budget.fit_images,
+        device=done.device.type,
+        device_name=device_name(done.device),
+        val_curve=tuple(done.curve),
+        train_loss=tuple(done.losses),
+        best_iteration=done.best_iteration,
+        val_error=done.best_error,
         test_error=1.0 - result.accuracy,
         test_images=result.total,
-        diverged=diverged,
+        diverged=done.diverged,
+        base_lr=entrant.learning_rate,
     )
 
 
@@ -442,38 +524,76 @@ def default_cache_path(budget: GridBudget) -> Path:
     return runs_dir("comparison_lab", f"grid-{_budget_key(budget)}.json")
 
 
-def save_results(results: Iterable[RunResult], path: str | os.PathLike, budget: GridBudget) -> Path:
-    """Write ``results`` (and the budget they were trained with) as JSON; returns the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class RateTrial:
+    """One model trained with one candidate ``base_lr`` (seed :data:`TRIAL_SEED`), scored on "val"
+    only: the best validation error of the run, its curve, and whether the loss diverged."""
+
+    model: str
+    fingerprint: str
+    base_lr: float
+    seed: int
+    device: str
+    val_curve: tuple[tuple[int, float], ...]
+    val_error: float
+    train_loss: tuple[float, ...]
+    train_seconds: float
+    diverged: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return _as_json(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RateTrial:
+        return cls(**_fields_from_json(cls, data, "a rate trial", "run the trials again"))
+
+
+def save_results(
+    results: Iterable[RunResult],
+    path: str | os.PathLike,
+    budget: GridBudget,
+    trials: Iterable[RateTrial] = (),
+) -> Path:
+    """Write ``results`` and rate ``trials`` (and the budget they were trained with) as JSON, in one
+    atomic write (a reader never sees half a file); returns the path."""
     payload = {
         "format": FORMAT_VERSION,
         "budget": budget.signature(),
         "seeds": list(budget.seeds),
         "runs": [r.to_dict() for r in results],
+        "trials": [t.to_dict() for t in trials],
     }
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(json.dumps(payload, indent=1) + "\n")
-    temporary.replace(target)
-    return target
+    return atomic_write_text(json.dumps(payload, indent=1) + "\n", path)
 
 
-def load_results(path: str | os.PathLike, budget: GridBudget | None = None) -> list[RunResult]:
-    """The runs stored in ``path``; with ``budget``, only if they were trained under it (else [])."""
+def _read_payload(path: str | os.PathLike, budget: GridBudget | None) -> dict[str, Any] | None:
+    """The file's contents, None when there is no file or it was trained under another budget."""
     source = Path(path)
     try:
         payload = json.loads(source.read_text())
     except FileNotFoundError:
-        return []
-    except (OSError, json.JSONDecodeError) as err:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ComparisonError(
             f"{source} is not a comparison-lab results file ({type(err).__name__}); delete it and run the grid again"
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION or "runs" not in payload:
         raise ComparisonError(f"{source} is not a comparison-lab results file of format {FORMAT_VERSION}")
     if budget is not None and payload.get("budget") != json.loads(json.dumps(budget.signature())):
-        return []
-    return [RunResult.from_dict(r) for r in payload["runs"]]
+        return None
+    return payload
+
+
+def load_results(path: str | os.PathLike, budget: GridBudget | None = None) -> list[RunResult]:
+    """The runs stored in ``path``; with ``budget``, only if they were trained under it (else [])."""
+    payload = _read_payload(path, budget)
+    return [] if payload is None else [RunResult.from_dict(r) for r in payload["runs"]]
+
+
+def load_trials(path: str | os.PathLike, budget: GridBudget | None = None) -> list[RateTrial]:
+    """The rate trials stored in ``path``; with ``budget``, only if they were made under it."""
+    payload = _read_payload(path, budget)
+    return [] if payload is None else [RateTrial.from_dict(t) for t in payload.get("trials", [])]
 
 
 def run_grid(
@@ -489,8 +609,9 @@ def run_grid(
 
     ``cache`` is a JSON file (default :func:`default_cache_path`; None: no cache). A cached run is
     reused when it was trained under the same budget, on the same kind of device, for a model of
-    the same shape (:func:`fingerprint`); every new run is written to the cache as soon as it
-    ends, so an interrupted grid resumes where it stopped. ``report`` gets one line per run.
+    the same shape (:func:`fingerprint`) with the same learning rate; every new run is written to
+    the cache as soon as it ends, so an interrupted grid resumes where it stopped. ``report``
+    gets one line per run trained.
     """
     keys = [e.key for e in entrants]
     if len(set(keys)) != len(keys):
@@ -498,25 +619,115 @@ def run_grid(
     dev = pick_device(None, device)
     path = default_cache_path(budget) if cache == "default" else (Path(cache) if cache is not None else None)
     cached = {(r.model, r.seed): r for r in (load_results(path, budget) if path is not None else [])}
+    trials = load_trials(path, budget) if path is not None else []
     results: list[RunResult] = []
     for entrant in entrants:
         shape = fingerprint(entrant.build(budget.seeds[0]))
         for seed in budget.seeds:
             old = cached.get((entrant.key, seed))
-            if old is not None and old.fingerprint == shape and old.device == dev.type:
+            if (
+                old is not None
+                and old.fingerprint == shape
+                and old.device == dev.type
+                and old.base_lr == entrant.learning_rate
+            ):
                 results.append(dataclasses.replace(old, label=entrant.label))
                 continue
             run = train_one(entrant, seed, budget, device=dev, root=root)
             results.append(run)
             cached[(entrant.key, seed)] = run
             if path is not None:
-                save_results(cached.values(), path, budget)
+                save_results(cached.values(), path, budget, trials)
             if report is not None:
                 report(
                     f"{entrant.label:<28} seed {seed}: val error {100 * run.val_error:5.2f}%, "
                     f"test error {100 * run.test_error:5.2f}% ({run.train_seconds:.1f} s)"
                 )
     return results
+
+
+@dataclass(frozen=True)
+class RateChoice:
+    """The rate trials of one model and the rate they choose: the lowest validation error (ties
+    go to the rate tried first); a diverged trial is never chosen."""
+
+    key: str
+    trials: tuple[RateTrial, ...]
+
+    @property
+    def chosen(self) -> float:
+        usable = [t for t in self.trials if not t.diverged]
+        if not usable:
+            raise ComparisonError(f"every rate tried for {self.key} diverged; try smaller rates")
+        return min(usable, key=lambda t: t.val_error).base_lr
+
+    def entrant(self, entrant: Entrant) -> Entrant:
+        """``entrant`` with the chosen rate (its key and label unchanged: the table shows the rate)."""
+        if entrant.key != self.key:
+            raise ComparisonError(f"these trials chose a rate for {self.key}, not for {entrant.key}")
+        return dataclasses.replace(entrant, base_lr=self.chosen)
+
+
+def choose_base_lr(
+    entrant: Entrant,
+    rates: Sequence[float],
+    budget: GridBudget,
+    *,
+    seed: int = TRIAL_SEED,
+    cache: str | os.PathLike | None = "default",
+    device: torch.device | str | None = None,
+    root: str | os.PathLike | None = None,
+    report: Callable[[str], None] | None = print,
+) -> RateChoice:
+    """Train ``entrant`` once per rate in ``rates`` (the shared recipe otherwise, the budget's
+    length, seed ``seed``) and score each run on "val" only; the test split is never read.
+
+    Trials are kept in the grid's cache file beside its runs and reused the way runs are (same
+    budget, device type, model shape, rate and seed). ``report`` gets one line per trial trained.
+    """
+    if not rates or len(set(rates)) != len(rates):
+        raise ComparisonError(f"give distinct rates to try, e.g. (0.01, 0.001); got {tuple(rates)!r}")
+    for rate in rates:
+        budget.solver_config(seed, rate)  # refuses a rate that is not a positive number
+    dev = pick_device(None, device)
+    path = default_cache_path(budget) if cache == "default" else (Path(cache) if cache is not None else None)
+    runs = load_results(path, budget) if path is not None else []
+    stored = load_trials(path, budget) if path is not None else []
+    shape = fingerprint(entrant.build(seed))
+    done: list[RateTrial] = []
+    for rate in rates:
+        old = next(
+            (
+                t
+                for t in stored
+                if (t.model, t.fingerprint, t.base_lr, t.seed, t.device) == (entrant.key, shape, rate, seed, dev.type)
+            ),
+            None,
+        )
+        if old is not None:
+            done.append(old)
+            continue
+        trained = _train_keep_best(entrant, seed, budget, rate, dev, root)
+        trial = RateTrial(
+            model=entrant.key,
+            fingerprint=trained.fingerprint,
+            base_lr=float(rate),
+            seed=seed,
+            device=dev.type,
+            val_curve=tuple(trained.curve),
+            val_error=trained.best_error,
+            train_loss=tuple(trained.losses),
+            train_seconds=trained.seconds,
+            diverged=trained.diverged,
+        )
+        done.append(trial)
+        stored.append(trial)
+        if path is not None:
+            save_results(runs, path, budget, stored)
+        if report is not None:
+            state = "diverged" if trial.diverged else f"best val error {100 * trial.val_error:5.2f}%"
+            report(f"{entrant.label:<28} base_lr {rate:<7g}: {state} ({trial.train_seconds:.1f} s)")
+    return RateChoice(entrant.key, tuple(done))
 
 
 # ---- reading the results ---------------------------------------------------------------------------
@@ -550,6 +761,7 @@ class ModelSummary:
     epochs: float
     test_images: int
     paper: PaperResult | None = field(default=None)
+    base_lr: float = SHARED_BASE_LR
 
     @property
     def test_error_mean(self) -> float:
@@ -590,6 +802,7 @@ def summarize(results: Sequence[RunResult]) -> list[ModelSummary]:
                 epochs=first.epochs,
                 test_images=min(r.test_images for r in runs),
                 paper=paper_figure(key),
+                base_lr=first.base_lr,
             )
         )
     return rows
@@ -605,11 +818,11 @@ def _percent(value: float, digits: int = 2) -> str:
 
 
 def format_table(rows: Sequence[ModelSummary], paper: Sequence[PaperResult] = PAPER_1998) -> str:
-    """The lesson's table as aligned text: one line per model (its costs, seconds per epoch, test
-    error mean ± sd over the seeds, and the 1998 paper's figure where a row is comparable), then
-    the paper's figures that have no model of ours beside them."""
+    """The lesson's table as aligned text: one line per model (its costs, its base_lr, seconds per
+    epoch, test error mean ± sd over the seeds, and the 1998 paper's figure where a row is
+    comparable), then the paper's figures that have no model of ours beside them."""
     header = (
-        f"{'model':<28} {'parameters':>10} {'mult-adds':>10} {'s/epoch':>8} "
+        f"{'model':<28} {'parameters':>10} {'mult-adds':>10} {'base_lr':>7} {'s/epoch':>8} "
         f"{'test error (mean ± sd)':>22} {'1998 paper':>10}"
     )
     lines = [header, "-" * len(header)]
@@ -618,10 +831,11 @@ def format_table(rows: Sequence[ModelSummary], paper: Sequence[PaperResult] = PA
         error = f"{_percent(r.test_error_mean)} ± {_percent(r.test_error_sd)}"
         theirs = _paper_percent(r.paper.test_error_percent) if r.paper else "-"
         lines.append(
-            f"{r.label:<28} {r.parameters:>10,} {r.macs:>10,} {r.seconds_per_epoch:>8.1f} {error:>22} {theirs:>10}"
+            f"{r.label:<28} {r.parameters:>10,} {r.macs:>10,} {r.base_lr:>7g} {r.seconds_per_epoch:>8.1f} "
+            f"{error:>22} {theirs:>10}"
         )
     for p in paper:
         if not any(k in shown_keys for k in p.comparable):
-            blank = f"{'':>10} {'':>10} {'':>8} {'':>22}"
+            blank = f"{'':>10} {'':>10} {'':>7} {'':>8} {'':>22}"
             lines.append(f"{'(1998) ' + p.label:<28} {blank} {_paper_percent(p.test_error_percent):>10}")
     return "\n".join(lines)

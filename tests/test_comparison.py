@@ -15,10 +15,14 @@ from lenet_course.comparison import (
     PAPER_1998,
     ComparisonError,
     GridBudget,
+    RateChoice,
+    RateTrial,
     RunResult,
+    choose_base_lr,
     format_table,
     grid_entrants,
     load_results,
+    load_trials,
     run_grid,
     save_results,
     standard_error,
@@ -158,3 +162,98 @@ def test_summaries_give_mean_and_sample_sd_over_seeds_and_the_table_sits_beside_
     assert "1.20% ± 0.20%" in table[2] and table[2].rstrip().endswith("0.95%")
     assert table[3].rstrip().endswith("-")  # CaffeLeNet has no row of its own in the paper
     assert [line.split()[0] for line in table[4:]] == ["(1998)"] * 4  # the paper's other rows, for context
+
+
+def test_a_model_may_train_with_its_own_rate_and_the_budget_refuses_a_bad_one():
+    rbf = grid_entrants()[-1]
+    assert rbf.base_lr is None and rbf.learning_rate == 0.01  # the shared recipe unless chosen
+    assert FULL_BUDGET.solver_config(1, 0.001).base_lr == 0.001
+    assert FULL_BUDGET.solver_config(1).base_lr == 0.01
+    for bad in (0.0, -0.1, math.inf, "0.001", True):
+        with pytest.raises(ComparisonError, match="base_lr must be a positive number"):
+            FULL_BUDGET.solver_config(1, bad)
+
+
+def test_a_cached_run_is_trained_again_when_its_rate_changes(tmp_path, monkeypatch, mnist_root):
+    cache = tmp_path / "grid.json"
+    logreg = cheap_entrants()[0]
+    first = run_grid([logreg], TINY, cache=cache, device="cpu", report=None)
+    assert {r.base_lr for r in first} == {0.01}
+    slower = dataclasses.replace(logreg, base_lr=0.001)
+    again = run_grid([slower], TINY, cache=cache, device="cpu", report=None)
+    assert {r.base_lr for r in again} == {0.001}
+    assert [r.val_curve for r in again] != [r.val_curve for r in first]  # the rate changed the training
+    monkeypatch.setattr(comparison, "train_one", lambda *a, **k: pytest.fail("a cached run was trained again"))
+    assert run_grid([slower], TINY, cache=cache, device="cpu", report=None) == again
+
+
+def test_a_run_recorded_before_rates_were_kept_reads_as_the_shared_recipe(tmp_path):
+    record = _fake("tut", 1, 0.012).to_dict()
+    del record["base_lr"]
+    assert RunResult.from_dict(record).base_lr == 0.01
+
+
+def test_the_rate_is_chosen_on_validation_without_reading_the_test_split(tmp_path, monkeypatch, mnist_root):
+    real = comparison.evaluation_batches
+
+    def no_test(*args, split="test", **kwargs):
+        if split == "test":
+            pytest.fail("a rate trial read the test split")
+        return real(*args, split=split, **kwargs)
+
+    monkeypatch.setattr(comparison, "evaluation_batches", no_test)
+    cache = tmp_path / "grid.json"
+    lines: list[str] = []
+    logreg = cheap_entrants()[0]
+    choice = choose_base_lr(logreg, (0.1, 0.0001), TINY, cache=cache, device="cpu", report=lines.append)
+    assert [t.base_lr for t in choice.trials] == [0.1, 0.0001] and len(lines) == 2
+    assert all(t.seed == comparison.TRIAL_SEED not in TINY.seeds for t in choice.trials)
+    best = min(choice.trials, key=lambda t: t.val_error)
+    assert choice.chosen == best.base_lr
+    assert all(t.val_error == min(e for _, e in t.val_curve) for t in choice.trials)
+    chosen = choice.entrant(logreg)
+    assert (chosen.key, chosen.label, chosen.base_lr) == (logreg.key, logreg.label, best.base_lr)
+    with pytest.raises(ComparisonError, match="not for mlp300"):
+        choice.entrant(cheap_entrants()[1])
+    # the trials are cached, and a grid written to the same file afterwards keeps them
+    monkeypatch.undo()
+    run_grid([chosen], TINY, cache=cache, device="cpu", report=None)
+    assert len(load_trials(cache, TINY)) == 2
+    monkeypatch.setattr(comparison, "_train_keep_best", lambda *a, **k: pytest.fail("a cached trial was run again"))
+    assert choose_base_lr(logreg, (0.1, 0.0001), TINY, cache=cache, device="cpu", report=None) == choice
+    with pytest.raises(ComparisonError, match="distinct rates"):
+        choose_base_lr(logreg, (0.1, 0.1), TINY, cache=cache, report=None)
+
+
+def _trial(rate: float, val_error: float, diverged: bool = False) -> RateTrial:
+    return RateTrial(
+        model="m", fingerprint="X:1:1", base_lr=rate, seed=0, device="cpu", val_curve=((10, val_error),),
+        val_error=val_error, train_loss=(1.0,), train_seconds=1.0, diverged=diverged,
+    )  # fmt: skip
+
+
+def test_the_choice_is_the_lowest_validation_error_never_a_diverged_run_and_ties_go_first():
+    assert RateChoice("m", (_trial(0.01, 0.9), _trial(0.001, 0.05), _trial(0.0001, 0.2))).chosen == 0.001
+    assert RateChoice("m", (_trial(0.01, 0.01, diverged=True), _trial(0.001, 0.05))).chosen == 0.001
+    assert RateChoice("m", (_trial(0.01, 0.05), _trial(0.001, 0.05))).chosen == 0.01
+    with pytest.raises(ComparisonError, match="every rate tried for m diverged"):
+        _ = RateChoice("m", (_trial(0.01, 0.9, diverged=True),)).chosen
+
+
+def test_the_table_shows_each_rows_rate():
+    rows = summarize([_fake("caffe", 1, 0.02), dataclasses.replace(_fake("lenet5_rbf", 1, 0.03), base_lr=0.001)])
+    table = format_table(rows).splitlines()
+    assert "base_lr" in table[0]
+    assert " 0.01 " in table[2] and " 0.001 " in table[3]
+
+
+def test_a_record_missing_a_field_is_refused_with_the_remedy():
+    record = _fake("tut", 1, 0.012).to_dict()
+    del record["seed"], record["val_error"]
+    with pytest.raises(ComparisonError, match=r"a run record lacks seed, val_error; run the grid again"):
+        RunResult.from_dict(record)
+    trial = _trial(0.01, 0.1).to_dict()
+    del trial["base_lr"]
+    with pytest.raises(ComparisonError, match=r"a rate trial lacks base_lr; run the trials again"):
+        RateTrial.from_dict(trial)
+    assert RateTrial.from_dict(_trial(0.01, 0.1).to_dict()) == _trial(0.01, 0.1)
