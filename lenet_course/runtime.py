@@ -268,6 +268,26 @@ VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx_vnni", "asimd", "neon", "sv
 VECTOR_PREFIXES = ("avx512", "amx")
 
 
+def cpu_model() -> str:
+    """The CPU's model name as /proc/cpuinfo gives it ("AMD EPYC"), else what the platform says."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip().lower() in ("model name", "hardware", "cpu model") and value.strip():
+                    return value.strip()
+    except OSError:  # macOS and others: no /proc
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_and_threads() -> str:
+    """The CPU's model and the threads torch computes with, the short name a timing is stored with:
+    "AMD EPYC, 2 torch threads"."""
+    threads = torch.get_num_threads()
+    return f"{cpu_model()}, {threads} torch thread{'' if threads == 1 else 's'}"
+
+
 def cpu_description() -> str:
     """The CPU's model name, vector extensions and the kernels torch picked, in one line.
 

@@ -62,7 +62,6 @@ What the paper does not state, and what this module guesses (each named where it
 from __future__ import annotations
 
 import json
-import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -76,7 +75,7 @@ from torch import Tensor, nn
 from .checkpoints import atomic_write_text
 from .data import load_mnist
 from .paths import lessons_dir
-from .runtime import pick_device
+from .runtime import cpu_and_threads, pick_device
 
 
 class ZipcodeError(ValueError):
@@ -440,16 +439,6 @@ class ZipcodeRun:
         return cls(**fields)
 
 
-def _machine() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {torch.get_num_threads()} torch threads"
-    except OSError:
-        pass
-    return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads"
-
-
 @torch.no_grad()
 def evaluate_zipcode(net: ZipcodeNet, images: Tensor, labels: Tensor, batch: int = 1024) -> tuple[float, float, int]:
     """(error rate, paper MSE, mistakes) of ``net`` on the digits, in batches, without changing it."""
@@ -544,7 +533,7 @@ def _train(
         test_digits=int(test_x.shape[0]),
         device=str(where),
         h2_table=[list(row) for row in net.table],
-        machine=_machine(),
+        machine=cpu_and_threads(),
         torch_version=torch.__version__,
     )
     for number in range(1, passes + 1):

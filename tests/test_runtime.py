@@ -87,3 +87,22 @@ def _line_of_manual_seed_in_seed_everything() -> int:
 
     lines, start = inspect.getsourcelines(runtime.seed_everything)
     return start + next(i for i, line in enumerate(lines) if "torch.manual_seed(" in line)
+
+
+def test_a_timing_names_the_cpu_and_its_thread_count_in_plain_words(monkeypatch):
+    monkeypatch.setattr(runtime, "cpu_model", lambda: "Some CPU 9000")
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    assert runtime.cpu_and_threads() == "Some CPU 9000, 1 torch thread"
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    assert runtime.cpu_and_threads() == "Some CPU 9000, 2 torch threads"
+
+
+def test_the_cpu_model_is_read_from_the_machine():
+    name = runtime.cpu_model()
+    assert name and "\n" not in name
+    try:
+        listed = [line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")]
+    except OSError:
+        listed = []
+    if listed:
+        assert name == listed[0]
