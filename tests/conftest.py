@@ -51,6 +51,25 @@ def small_test(mnist_test):
     return images[:500], labels[:500]
 
 
+@pytest.fixture(scope="module")
+def tut2_model(tmp_path_factory):
+    """A TutLeNet read back from a tut2-model.pt file, as the course ships it."""
+    from widget_support import seeded_model
+
+    from lenet_course.checkpoints import load_model, save_weights
+
+    path = save_weights(seeded_model("tut"), tmp_path_factory.mktemp("weights") / "tut2-model.pt")
+    return load_model(path, device="cpu")
+
+
+@pytest.fixture(params=["caffe", "tut", "lenet5", "tut2-model.pt"])
+def any_model(request, tut2_model):
+    """Each of the course's models in turn, and the shipped model's file format."""
+    from widget_support import seeded_model
+
+    return tut2_model if request.param == "tut2-model.pt" else seeded_model(request.param)
+
+
 @pytest.fixture(scope="session")
 def playwright():
     """One Playwright for the whole run, shared by the browser suite and the site test.

@@ -260,7 +260,19 @@ class _FakeSolver:
         self.snapshots += 1
 
 
-def test_signal_handlers_act_like_caffe_and_are_put_back():
+@pytest.fixture
+def terminal_signals():
+    """SIGINT and SIGHUP as a terminal hands them to a program, whatever this suite inherited (a
+    script's background job starts with SIGINT ignored, nohup with SIGHUP ignored); put back after."""
+    previous = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGHUP)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    yield
+    signal.signal(signal.SIGINT, previous[0])
+    signal.signal(signal.SIGHUP, previous[1])
+
+
+def test_signal_handlers_act_like_caffe_and_are_put_back(terminal_signals):
     previous = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGHUP)
     solver = _FakeSolver()
     with cli.CaffeSignals(solver) as signals:
@@ -272,7 +284,7 @@ def test_signal_handlers_act_like_caffe_and_are_put_back():
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGHUP)) == previous
 
 
-def test_an_ignored_signal_stays_ignored():
+def test_an_ignored_signal_stays_ignored(terminal_signals):
     """nohup ignores SIGHUP, a script's background job SIGINT: the run must not start reacting to them."""
     previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:

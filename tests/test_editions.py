@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import configparser
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,51 @@ def test_line_breaks_between_chinese_characters_are_joined_and_reported():
     assert editions.drift(ENGLISH, zh) == [
         "markdown cell 0 breaks a line between two Chinese characters (a stray space)"
     ]
+
+
+# ---- the Chinese edition's stored outputs, held to the English run -------------------------------
+#: What nbval ignores when it compares outputs (timings, rates, progress bars, addresses).
+_SANITIZE = configparser.RawConfigParser()
+_SANITIZE.read(Path(__file__).resolve().parent / "nbval_sanitize.cfg")
+_SUBSTITUTIONS = [(re.compile(_SANITIZE[s]["regex"]), _SANITIZE[s]["replace"]) for s in _SANITIZE.sections()]
+#: The first words of a checker's answer: "[04.standardise] ...".
+_FEEDBACK = re.compile(r"^\[[0-9A-Z][0-9]\.[a-z0-9_]+\] ")
+
+
+def _compared_text(cell: dict) -> list[str]:
+    """A code cell's text outputs as nbval compares them: streams joined, then sanitized, as lines."""
+    text = []
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "stream":
+            text.append("".join(output["text"]))
+        elif output["output_type"] in ("execute_result", "display_data") and "text/plain" in output["data"]:
+            text.append("".join(output["data"]["text/plain"]) + "\n")
+        elif output["output_type"] == "error":
+            text.append(f"error: {output['ename']}\n")
+    joined = "".join(text)
+    for pattern, replacement in _SUBSTITUTIONS:
+        joined = pattern.sub(replacement, joined)
+    return joined.splitlines()
+
+
+@pytest.mark.parametrize("lesson", ENGLISH_LESSONS, ids=[p.stem for p in ENGLISH_LESSONS])
+def test_the_chinese_stored_outputs_are_the_english_runs_in_chinese(lesson):
+    """``make test`` replays the English lessons under nbval; the Chinese edition runs the same code
+    (the test above), so its stored outputs must be the same, cell by cell, wherever nbval would
+    compare them, except the checker's answers, which must name the same exercise in Chinese."""
+    english = json.loads(lesson.read_text(encoding="utf-8"))["cells"]
+    chinese = json.loads((NOTEBOOKS / "zh" / lesson.name).read_text(encoding="utf-8"))["cells"]
+    for index, (en, zh) in enumerate(zip(english, chinese, strict=True)):
+        tags = en.get("metadata", {}).get("tags", [])
+        if en["cell_type"] != "code" or {"nbval-ignore-output", "nbval-skip"} & set(tags):
+            continue
+        en_lines, zh_lines = _compared_text(en), _compared_text(zh)
+        assert len(en_lines) == len(zh_lines), f"{lesson.name} cell {index}: the editions' outputs differ"
+        for en_line, zh_line in zip(en_lines, zh_lines, strict=True):
+            answer = _FEEDBACK.match(en_line)
+            if answer:
+                assert zh_line.startswith(answer.group(0)) and editions._CJK.search(zh_line), (
+                    f"{lesson.name} cell {index}: the checker's answer is not the same exercise's, in Chinese"
+                )
+            else:
+                assert zh_line == en_line, f"{lesson.name} cell {index}: {zh_line!r} where English has {en_line!r}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import time
 
 import matplotlib
@@ -12,59 +11,13 @@ import torch
 
 matplotlib.use("Agg")
 
+from widget_support import PNG, first_line, seeded_model, small_batches, static_png  # noqa: E402
+
 from lenet_course import widgets  # noqa: E402
-from lenet_course.checkpoints import load_model, save_weights  # noqa: E402
 from lenet_course.config import SolverConfig  # noqa: E402
-from lenet_course.data import TensorBatches, load_mnist  # noqa: E402
-from lenet_course.models import build_model  # noqa: E402
+from lenet_course.data import load_mnist  # noqa: E402
 from lenet_course.schedules import POLICIES, POLICY_TABLE, lr_at, lr_curve  # noqa: E402
 from lenet_course.widgets.view import round_values  # noqa: E402
-
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def _model(arch: str):
-    torch.manual_seed(0)
-    return build_model(arch)
-
-
-@pytest.fixture(scope="module")
-def tut2_model(tmp_path_factory):
-    """A TutLeNet read back from a tut2-model.pt file, as the course ships it."""
-    path = save_weights(_model("tut"), tmp_path_factory.mktemp("weights") / "tut2-model.pt")
-    return load_model(path, device="cpu")
-
-
-@pytest.fixture(params=["caffe", "tut", "lenet5", "tut2-model.pt"])
-def any_model(request, tut2_model):
-    return tut2_model if request.param == "tut2-model.pt" else _model(request.param)
-
-
-def _data(model, small_train, small_test, test_count: int = 100):
-    """Small batches of the session's MNIST subsets: the CPU is shared, the tests must stay quick."""
-    scale = model.input_scale
-    train = TensorBatches(data=small_train, scale=scale, batch_size=16, seed=1, device="cpu")
-    test = TensorBatches(
-        data=(small_test[0][:test_count], small_test[1][:test_count]),
-        scale=scale,
-        batch_size=100,
-        shuffle=False,
-        device="cpu",
-    )
-    return train, test
-
-
-def _line(panel):
-    return panel.ax.get_lines()[0].get_ydata()
-
-
-def _static_png(panel) -> bytes:
-    bundle = panel._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert "live panel" in bundle["text/plain"] and "VBox" not in bundle["text/plain"]
-    png = base64.b64decode(bundle["image/png"])
-    assert png.startswith(PNG) and png == panel.view.png
-    return png
 
 
 # ---- pure helpers -------------------------------------------------------------------------------
@@ -102,12 +55,12 @@ def test_schedule_line_follows_the_gamma_slider_and_equals_lr_at():
     assert panel.view.renders == renders + 1 and panel.view.png.startswith(PNG)
     cfg = panel.config
     assert cfg.gamma == 3e-3 and panel.gamma.label == "0.003"  # a round stop, shown as typed
-    y = _line(panel)
+    y = first_line(panel)
     assert len(y) == 10001
     for it in (0, 1, 500, 5000, 10000):
         assert y[it] == pytest.approx(lr_at(it, cfg), rel=1e-12)
     assert f"{lr_at(10000, cfg):.6g}" in panel.formula.value
-    _static_png(panel)
+    static_png(panel)
 
 
 @pytest.mark.parametrize("policy", POLICIES)
@@ -122,7 +75,7 @@ def test_every_policy_greys_out_what_it_does_not_read_and_starts_typical(policy)
         shown = getattr(panel, name).value
         assert (widgets.parse_stepvalues(shown) if name == "stepvalue" else shown) == pytest.approx(value)
     cfg = panel.config
-    np.testing.assert_allclose(_line(panel), [lr_at(it, cfg) for it in range(cfg.max_iter + 1)], rtol=1e-12)
+    np.testing.assert_allclose(first_line(panel), [lr_at(it, cfg) for it in range(cfg.max_iter + 1)], rtol=1e-12)
     assert panel.message.value == ""
 
 
@@ -140,7 +93,7 @@ def test_sliders_reach_each_typical_value_and_their_ends(policy):
             assert spec.typical in stops and all(len(f"{v:.6e}".split("e")[0].rstrip("0")) <= 4 for v in stops)
             for value in (stops[0], stops[-1]):
                 control.value = value
-                assert panel.message.value == "" and np.isfinite(_line(panel)).all()
+                assert panel.message.value == "" and np.isfinite(first_line(panel)).all()
             continue
         assert spec.slider.reaches(spec.typical)
         assert (control.min, control.max, control.step) == pytest.approx(
@@ -149,7 +102,7 @@ def test_sliders_reach_each_typical_value_and_their_ends(policy):
         for value in (control.min, control.max):  # every corner draws, none raises
             control.value = value
             assert panel.message.value == "" or "inf" in panel.message.value
-            assert np.isfinite(_line(panel)).any()
+            assert np.isfinite(first_line(panel)).any()
 
 
 def test_exp_reaches_a_tenth_at_ten_thousand_and_sigmoid_decays():
@@ -157,12 +110,12 @@ def test_exp_reaches_a_tenth_at_ten_thousand_and_sigmoid_decays():
     panel.policy.value = "exp"
     panel.gamma.value = 0.99977
     assert panel.gamma.readout_format == ".5f"
-    assert _line(panel)[10000] == pytest.approx(0.01 * 0.99977**10000) and _line(panel)[10000] < 0.0011
+    assert first_line(panel)[10000] == pytest.approx(0.01 * 0.99977**10000) and first_line(panel)[10000] < 0.0011
     panel.gamma.value = panel.gamma.value - panel.gamma.step  # one stop left: a tenth becomes 9%, not 0
-    assert _line(panel)[10000] == pytest.approx(0.01 * 0.99976**10000) and _line(panel)[10000] > 0.0009
+    assert first_line(panel)[10000] == pytest.approx(0.01 * 0.99976**10000) and first_line(panel)[10000] > 0.0009
     panel.policy.value = "sigmoid"
     assert panel.gamma.value < 0 and panel.gamma.min < 0 < panel.gamma.max
-    y = _line(panel)
+    y = first_line(panel)
     assert y[0] > 0.99 * 0.01 and y[10000] < 0.01 * 0.01 and y[5000] == pytest.approx(0.005)
 
 
@@ -172,7 +125,7 @@ def test_sigmoid_steep_gamma_from_a_config_never_raises():
     assert panel.gamma.value == panel.gamma.max  # clamped onto the slider
     panel.stepsize.value = panel.stepsize.min
     panel.max_iter.value = 50000
-    assert np.isfinite(_line(panel)).all()
+    assert np.isfinite(first_line(panel)).all()
 
 
 def test_sliders_snap_to_round_values():
@@ -191,11 +144,11 @@ def test_schedule_bad_stepvalue_is_reported_and_the_last_curve_kept():
     panel = widgets.ScheduleExplorer()
     panel.policy.value = "multistep"
     panel.stepvalue.value = "100, 2000"
-    y = _line(panel)
+    y = first_line(panel)
     assert (y[99], y[100], y[2000]) == pytest.approx((0.01, 0.009, 0.0081))
     panel.stepvalue.value = "100, later"
     assert "stepvalue must be whole iterations" in panel.message.value
-    np.testing.assert_array_equal(_line(panel), y)
+    np.testing.assert_array_equal(first_line(panel), y)
     panel.stepvalue.value = "100"
     assert panel.message.value == ""
     panel.log_scale.value = True
@@ -214,17 +167,17 @@ def test_each_policy_keeps_its_own_gamma():
 
 # ---- 2. training panel ----------------------------------------------------------------------------
 def test_training_panel_trains_and_its_curves_grow(small_train, small_test):
-    model = _model("tut")
-    train, test = _data(model, small_train, small_test)
+    model = seeded_model("tut")
+    train, test = small_batches(model, small_train, small_test)
     panel = widgets.TrainingPanel(model, train, test, iterations=30, chunk=10, test_interval=10, redraw_seconds=0)
     assert len(panel.ax.get_lines()[0].get_xdata()) == 0
-    _static_png(panel)
+    static_png(panel)
     panel.train_button.click()
     assert panel.wait(timeout=60)
     h = panel.history
     np.testing.assert_array_equal(h.iteration, np.arange(30))
     np.testing.assert_array_equal(h.test_iteration, [0, 10, 20, 30])  # a last test at the end
-    np.testing.assert_allclose(_line(panel), h.loss)
+    np.testing.assert_allclose(first_line(panel), h.loss)
     np.testing.assert_allclose(panel.ax.figure.axes[1].get_lines()[0].get_ydata(), h.test_accuracy)
     np.testing.assert_allclose(h.lr, lr_curve(np.arange(30), panel.solver.cfg))
     np.testing.assert_allclose(h.loss, panel.solver.history().loss)  # the events said what the solver saw
@@ -239,7 +192,7 @@ def test_training_panel_trains_and_its_curves_grow(small_train, small_test):
 
 def test_training_panel_builds_its_data_from_the_config(small_test):
     cfg = SolverConfig(train_batch_size=32, random_seed=7)
-    panel = widgets.TrainingPanel(_model("tut"), cfg=cfg, train_limit=640, test_limit=200)
+    panel = widgets.TrainingPanel(seeded_model("tut"), cfg=cfg, train_limit=640, test_limit=200)
     assert (panel.train_data.batch_size, panel.train_data.seed, panel.train_data.size) == (32, 7, 640)
     assert panel.base.test_iter == 2 and "640 training digits, 200 validation digits" in panel.status.value
     # tuning by hand is choosing settings: the panel measures on the validation split, not the test split
@@ -248,15 +201,15 @@ def test_training_panel_builds_its_data_from_the_config(small_test):
 
 
 def test_iterations_and_lr_sliders_stop_at_round_values():
-    panel = widgets.TrainingPanel(_model("tut"), train_limit=640, test_limit=100)
+    panel = widgets.TrainingPanel(seeded_model("tut"), train_limit=640, test_limit=100)
     iterations = [v for _, v in panel.iterations.options]
     assert panel.iterations.value == 300 and 301 not in iterations and {10, 100, 300, 1000, 5000} <= set(iterations)
     assert {0.001, 0.01, 0.1, 10.0} <= {v for _, v in panel.lr.options}
 
 
 def test_slider_moved_mid_training_acts_next_iteration_and_stop_keeps_model(small_train, small_test):
-    model = _model("tut")
-    train, test = _data(model, small_train, small_test)
+    model = seeded_model("tut")
+    train, test = small_batches(model, small_train, small_test)
     panel = widgets.TrainingPanel(model, train, test, iterations=5000, chunk=5, test_interval=1000)
     panel.train_button.click()
     deadline = time.monotonic() + 30
@@ -282,8 +235,8 @@ def test_slider_moved_mid_training_acts_next_iteration_and_stop_keeps_model(smal
 
 
 def test_diverged_run_then_reset_then_a_working_train(small_train, small_test):
-    model = _model("tut")
-    train, test = _data(model, small_train, small_test)
+    model = seeded_model("tut")
+    train, test = small_batches(model, small_train, small_test)
     panel = widgets.TrainingPanel(
         model, train, test, iterations=200, chunk=5, test_interval=100, background=False, redraw_seconds=60
     )
@@ -302,7 +255,7 @@ def test_diverged_run_then_reset_then_a_working_train(small_train, small_test):
     assert (panel.policy.value, panel.lr.value, panel.iterations.value) == ("inv", 0.01, 200)
     assert panel.gamma.value == pytest.approx(1e-4) and not panel.gamma.disabled
     assert len(panel.history.loss) == 0
-    for name, value in _model("tut").state_dict().items():
+    for name, value in seeded_model("tut").state_dict().items():
         torch.testing.assert_close(model.state_dict()[name], value)
     torch.testing.assert_close(train.next_batch()[1], first_batch)  # the data order starts over too
     train.load_state_dict({"epoch": 0, "position": 0, "seed": 1})
@@ -314,7 +267,7 @@ def test_diverged_run_then_reset_then_a_working_train(small_train, small_test):
 
 @pytest.mark.parametrize("policy", widgets.TrainingPanel.TRAIN_POLICIES)
 def test_training_panel_greys_out_from_the_table(policy):
-    panel = widgets.TrainingPanel(_model("tut"), train_limit=640, test_limit=100)
+    panel = widgets.TrainingPanel(seeded_model("tut"), train_limit=640, test_limit=100)
     panel.policy.value = policy
     for name in ("gamma", "power", "stepsize"):
         assert panel.params.current(name).disabled == (name not in POLICY_TABLE[policy].uses)
@@ -322,14 +275,14 @@ def test_training_panel_greys_out_from_the_table(policy):
 
 
 def test_training_panel_runs_each_model(any_model, small_train, small_test):
-    train, test = _data(any_model, small_train, small_test)
+    train, test = small_batches(any_model, small_train, small_test)
     panel = widgets.TrainingPanel(
         any_model, train, test, iterations=4, chunk=2, test_interval=2, background=False, redraw_seconds=60
     )
     panel.train_button.click()
     assert panel.error is None, panel.status.value
     np.testing.assert_array_equal(panel.history.test_iteration, [0, 2, 4])
-    _static_png(panel)
+    static_png(panel)
 
 
 # ---- 3. feature-map explorer ------------------------------------------------------------------

@@ -2,66 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-
 import matplotlib
 import numpy as np
-import pytest
-import torch
 
 matplotlib.use("Agg")
 
+from widget_support import seeded_model, static_png  # noqa: E402
+
 from lenet_course import features, widgets  # noqa: E402
-from lenet_course.checkpoints import load_model, save_weights  # noqa: E402
-from lenet_course.data import TensorBatches  # noqa: E402
-from lenet_course.models import build_model  # noqa: E402
 from lenet_course.preprocess import center_of_mass  # noqa: E402
-
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def _model(arch: str):
-    torch.manual_seed(0)
-    return build_model(arch)
-
-
-@pytest.fixture(scope="module")
-def tut2_model(tmp_path_factory):
-    """A TutLeNet read back from a tut2-model.pt file, as the course ships it."""
-    path = save_weights(_model("tut"), tmp_path_factory.mktemp("weights") / "tut2-model.pt")
-    return load_model(path, device="cpu")
-
-
-@pytest.fixture(params=["caffe", "tut", "lenet5", "tut2-model.pt"])
-def any_model(request, tut2_model):
-    return tut2_model if request.param == "tut2-model.pt" else _model(request.param)
-
-
-def _data(model, small_train, small_test, test_count: int = 100):
-    """Small batches of the session's MNIST subsets: the CPU is shared, the tests must stay quick."""
-    scale = model.input_scale
-    train = TensorBatches(data=small_train, scale=scale, batch_size=16, seed=1, device="cpu")
-    test = TensorBatches(
-        data=(small_test[0][:test_count], small_test[1][:test_count]),
-        scale=scale,
-        batch_size=100,
-        shuffle=False,
-        device="cpu",
-    )
-    return train, test
-
-
-def _line(panel):
-    return panel.ax.get_lines()[0].get_ydata()
-
-
-def _static_png(panel) -> bytes:
-    bundle = panel._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert "live panel" in bundle["text/plain"] and "VBox" not in bundle["text/plain"]
-    png = base64.b64decode(bundle["image/png"])
-    assert png.startswith(PNG) and png == panel.view.png
-    return png
 
 
 def test_feature_map_explorer_follows_image_and_layer(any_model, small_test):
@@ -83,11 +32,11 @@ def test_feature_map_explorer_follows_image_and_layer(any_model, small_test):
     assert f"label {int(labels[7])}" in image_ax.get_title()
     panel.previous_button.click()
     assert panel.index.value == 6
-    _static_png(panel)
+    static_png(panel)
 
 
 def test_flat_layers_are_labelled_bar_charts(small_test):
-    panel = widgets.FeatureMapExplorer(_model("tut"), small_test[0][:5], small_test[1][:5])
+    panel = widgets.FeatureMapExplorer(seeded_model("tut"), small_test[0][:5], small_test[1][:5])
     panel.layer.value = "fc_3"
     layer_ax = panel.view.figure.axes[-1]
     bars = layer_ax.patches
@@ -100,11 +49,11 @@ def test_flat_layers_are_labelled_bar_charts(small_test):
 
 
 def test_blank_canvas_and_a_lone_dot_predict_nothing():
-    panel = widgets.DrawDigit(_model("tut"))
+    panel = widgets.DrawDigit(seeded_model("tut"))
     assert panel.probabilities is None and "draw a digit" in panel.prediction.value
     assert "prediction" not in panel.prediction.value
     assert "no prediction" in panel.view.figure.axes[1].texts[0].get_text()
-    _static_png(panel)
+    static_png(panel)
     panel.draw([(140, 140)])  # one click
     assert panel.probabilities is None and "too little ink to be a digit" in panel.prediction.value
     assert len(panel.view.figure.axes[1].patches) == 0  # no bars of a made-up prediction
@@ -138,7 +87,7 @@ def test_a_drawn_one_is_preprocessed_and_classified(any_model):
 
 
 def test_mouse_handlers_draw_only_while_pressed():
-    panel = widgets.DrawDigit(_model("tut"), size=100, brush=8)
+    panel = widgets.DrawDigit(seeded_model("tut"), size=100, brush=8)
     panel.on_mouse_move(50, 50)  # hovering does not draw
     assert panel.ink.sum() == 0
     panel.on_mouse_down(20, 20)
@@ -158,7 +107,7 @@ def test_the_explaining_panel_shows_saliency_and_a_nudge_of_the_slider_size(tut2
     panel = DrawDigit(tut2_model, explain=True, epsilon=0.1)
     assert panel.saliency is None and panel.nudged_probabilities is None  # blank: nothing to explain
     assert panel.nudge_status.value == "" and "draw a digit" in panel.prediction.value
-    _static_png(panel)
+    static_png(panel)
     panel.draw([(140, 140)])  # a lone dot is still not a digit
     assert panel.saliency is None and "too little ink" in panel.prediction.value
     panel.draw(SEVEN)
@@ -186,7 +135,7 @@ def test_the_explaining_panel_shows_saliency_and_a_nudge_of_the_slider_size(tut2
     panel.layer.value = "fc_3"
     bars = [ax for ax in panel.view.figure.axes if "10 outputs" in ax.get_title(loc="left")]
     assert len(bars) == 1 and len(bars[0].patches) == 10
-    assert _static_png(panel) == panel.view.png
+    assert static_png(panel) == panel.view.png
     panel.clear_button.click()
     assert panel.saliency is None and panel.probabilities is None
 
@@ -212,4 +161,4 @@ def test_the_fgsm_explorer_follows_its_sliders(tut2_model, small_test):
     nudged = robustness.fgsm(tut2_model, images[3], [int(labels[3])], 0.25)
     np.testing.assert_allclose(panel.after, robustness.predict_probabilities(tut2_model, nudged)[0], atol=1e-6)
     assert "epsilon 0.25" in panel.status.value and panel.epsilon.step == 0.01
-    _static_png(panel)
+    static_png(panel)
