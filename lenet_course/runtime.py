@@ -284,8 +284,12 @@ def cpu_model() -> str:
 def cpu_and_threads() -> str:
     """The CPU's model and the threads torch computes with, the short name a timing is stored with:
     "AMD EPYC, 2 torch threads"."""
+    return f"{cpu_model()}, {_torch_threads()}"
+
+
+def _torch_threads() -> str:
     threads = torch.get_num_threads()
-    return f"{cpu_model()}, {threads} torch thread{'' if threads == 1 else 's'}"
+    return f"{threads} torch thread{'' if threads == 1 else 's'}"
 
 
 def cpu_description() -> str:
@@ -294,16 +298,12 @@ def cpu_description() -> str:
     Every figure of speed the course reports names the machine it was measured on with this: float
     results and timings of fast kernels differ between CPU kinds (AVX-512 or AVX2 only, say).
     """
-    model, flags = platform.processor() or platform.machine(), set()
+    model, flags = cpu_model(), set()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 key, _, value = line.partition(":")
-                key = key.strip().lower()
-                unnamed = model in ("", platform.machine(), platform.processor())
-                if key in ("model name", "hardware", "cpu model") and unnamed:
-                    model = value.strip()
-                elif key in ("flags", "features"):
+                if key.strip().lower() in ("flags", "features"):
                     flags.update(value.split())
     except OSError:  # macOS and others: no /proc
         pass
@@ -311,5 +311,5 @@ def cpu_description() -> str:
     capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", lambda: "unknown")()
     return (
         f"CPU: {model} ({platform.machine()}); vector extensions: {' '.join(named) or 'none listed'}; "
-        f"torch kernels: {capability}; {torch.get_num_threads()} torch threads, {os.cpu_count()} CPUs"
+        f"torch kernels: {capability}; {_torch_threads()}, {os.cpu_count()} CPUs"
     )

@@ -106,3 +106,9 @@ def test_the_cpu_model_is_read_from_the_machine():
         listed = []
     if listed:
         assert name == listed[0]
+
+
+def test_the_long_description_names_the_same_cpu_and_its_vector_extensions():
+    text = runtime.cpu_description()
+    assert text.startswith(f"CPU: {runtime.cpu_model()} (")
+    assert "vector extensions: " in text and runtime.cpu_and_threads().split(", ")[-1] in text
